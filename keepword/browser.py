@@ -1,0 +1,111 @@
+"""Finding and launching Chromium: one function shared by the CLI, conftest.py and benchmarks.
+
+Order of preference: $KEEPWORD_CHROMIUM; Playwright's own bundled Chromium where
+`playwright install` worked; a system Chromium (Debian's /usr/bin/chromium); and, from
+`ensure()` only, installing one (apt-get on Debian as root, else `playwright install`).
+The flags are what Debian's Chromium needs as root on a machine with no network: without the
+background-networking ones it spends its start-up on refused connections.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from keepword.errors import HarnessError
+
+__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args"]
+
+LAUNCH_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+_SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _bundled() -> str | None:
+    root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(Path.home() / ".cache" / "ms-playwright")
+    for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-*/headless_shell"):
+        found = sorted(glob.glob(os.path.join(root, pattern)))
+        if found:
+            return found[-1]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _find() -> tuple[str, str | None]:
+    override = os.environ.get("KEEPWORD_CHROMIUM")
+    if override:
+        if not Path(override).exists():
+            raise HarnessError(f"KEEPWORD_CHROMIUM={override}: no such file; unset it or fix the path")
+        return ("env", override)
+    if _bundled():
+        return ("bundled", None)  # Playwright finds its own; no executable_path needed
+    for name in _SYSTEM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return ("system", path)
+    raise HarnessError(
+        "no Chromium found: run `./run test` or `./run demo` (they install one), "
+        "or set KEEPWORD_CHROMIUM to a Chromium binary"
+    )
+
+
+def executable() -> str | None:
+    """The Chromium binary to launch, or None for Playwright's bundled one."""
+    return _find()[1]
+
+
+def launch_args(headless: bool = True, **extra: Any) -> dict[str, Any]:
+    """Keyword arguments for `playwright.chromium.launch(**launch_args())`."""
+    args: dict[str, Any] = {"headless": headless, "args": list(LAUNCH_FLAGS)}
+    exe = executable()
+    if exe:
+        args["executable_path"] = exe
+    args.update(extra)
+    return args
+
+
+def ensure() -> str:
+    """Find a browser, installing one if there is none; returns a line saying which."""
+    try:
+        kind, path = _find()
+        return f"browser: {kind} {path or _bundled()}"
+    except HarnessError:
+        pass
+    _find.cache_clear()
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("keepword: installing Debian's chromium with apt-get (once)...", file=sys.stderr)
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    else:
+        print("keepword: installing Playwright's Chromium (once)...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False)
+    _find.cache_clear()
+    kind, path = _find()  # raises HarnessError with advice if still nothing
+    return f"browser: {kind} {path or _bundled()}"
+
+
+if __name__ == "__main__":  # `python -m keepword.browser ensure`, used by ./run
+    try:
+        print(ensure())
+    except HarnessError as exc:
+        print(f"keepword: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,56 @@
+"""keepword's command line: `keepword --help`.
+
+Each command lives in its own module here (`store.py`, `shop.py`, ...), registers itself on
+`keepword.cli.app.app`, parses its options and calls one library function. `main` imports the
+command modules that exist, runs the app, and turns keepword's errors into one line on stderr and
+the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+from keepword.errors import KeepwordError
+
+__all__ = ["main"]
+
+
+def _register_commands() -> None:
+    import keepword.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name not in ("app",) and not info.name.startswith("_"):
+            importlib.import_module(f"keepword.cli.{info.name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `keepword` console script; returns (and exits with) the exit code."""
+    import typer
+
+    from keepword.cli.app import app, err_console
+
+    _register_commands()
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="keepword")
+    except KeepwordError as exc:
+        err_console.print(f"keepword: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("keepword: interrupted", markup=False)
+        code = 130
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # usage errors: Typer prints them with the command's usage
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"keepword: error: {exc}", markup=False)
+        code = int(getattr(exc, "exit_code", 2))
+    else:
+        code = result if isinstance(result, int) else 0
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -1,0 +1,29 @@
+"""`keepword runs`: what the ledger holds, one line per run."""
+
+from __future__ import annotations
+
+from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+
+
+@app.command("runs")
+def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
+    """List the runs in the ledger: kind, scenario, status and how many records each wrote."""
+    from rich.table import Table
+
+    from keepword.errors import BadInput
+    from keepword.ledger import open_ledger
+
+    if not ledger.exists():
+        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
+    with open_ledger(ledger) as book:
+        counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
+        table = Table("run", "kind", "scenario", "started (UTC)", "status", "claims", "verdicts",
+                      "harness errors", "tallies")
+        for run in book.runs():
+            table.add_row(
+                str(run.id), run.kind, run.scenario or "",
+                run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status,
+                *(str(counts[t].get(run.id, 0)) for t in counts),
+            )
+        console.print(table)
+    return 0

@@ -1,0 +1,49 @@
+"""keepword's exceptions: one small tree, each carrying the exit code the CLI ends with.
+
+    KeepwordError            exit 1 unless a subclass says otherwise
+    ├── BadInput             exit 2: a scenario, profile or option the user must fix
+    │   └── UnsafeAction     exit 2: an order or card on a host the scenario does not allow
+    └── HarnessError         exit 3: keepword could not go on (selector, timeout, store down);
+                                      never a verdict about the store's promises
+
+Messages name the file, line, field or URL and say what to do next, because the CLI prints
+exactly one line and no traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BadInput", "HarnessError", "KeepwordError", "UnsafeAction"]
+
+
+class KeepwordError(Exception):
+    """Base of every error keepword raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInput(KeepwordError):
+    """The user's input (YAML, CSV, option) is wrong; nothing about the store is known yet."""
+
+    exit_code = 2
+
+
+class UnsafeAction(BadInput):
+    """Refused: placing an order or typing a card where the scenario does not allow it."""
+
+
+class HarnessError(KeepwordError):
+    """keepword could not observe the store: its own failure, not a broken promise."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, url: str | None = None, screenshot: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.screenshot = screenshot

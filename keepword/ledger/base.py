@@ -1,0 +1,163 @@
+"""The ledger interface: what every storage backend implements.
+
+A new backend (PostgreSQL, say) subclasses `Ledger` and implements the methods marked abstract:
+`start_run`, `end_run`, `write` (all given records in one transaction) and `_select` (rows of one
+table, filtered by run ids). Everything else, including the typed queries, is built on those.
+The ledger is append-only: verdicts are added, never edited; a run's end is its own record.
+"""
+
+from __future__ import annotations
+
+import abc
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from keepword.records import (
+    Claim,
+    Evidence,
+    Figure,
+    HarnessFailure,
+    Journey,
+    Observation,
+    Record,
+    Run,
+    Tally,
+    Verdict,
+)
+
+__all__ = ["Ledger"]
+
+
+class Ledger(abc.ABC):
+    """Append-only store of runs, claims, observations, verdicts, failures, evidence, tallies."""
+
+    path: str
+
+    # -- writing ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def start_run(
+        self, kind: str, scenario: str | None = None, params: dict[str, Any] | None = None
+    ) -> Run:
+        """Record that a run began; it reads as "incomplete" until `end_run`."""
+
+    @abc.abstractmethod
+    def end_run(self, run_id: int, outcome: str) -> None:
+        """Record how a run ended: complete, failed or interrupted."""
+
+    @abc.abstractmethod
+    def write(self, run_id: int, *records: Record) -> None:
+        """Write the records in ONE transaction: a check and its evidence land together or not at all."""
+
+    @contextmanager
+    def running(
+        self, kind: str, scenario: str | None = None, params: dict[str, Any] | None = None
+    ) -> Iterator[Run]:
+        """A run that ends "complete", "interrupted" (Ctrl-C, SIGTERM) or "failed" (an exception).
+
+        SIGTERM is turned into KeyboardInterrupt for the duration so that a CI job being
+        cancelled still marks its run; SIGKILL cannot be caught, and leaves it "incomplete".
+        """
+        run = self.start_run(kind, scenario, params)
+        previous = None
+        try:
+            previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        except ValueError:  # not the main thread: leave signals alone
+            previous = None
+        try:
+            yield run
+        except KeyboardInterrupt:
+            self.end_run(run.id, "interrupted")
+            raise
+        except BaseException:
+            self.end_run(run.id, "failed")
+            raise
+        else:
+            self.end_run(run.id, "complete")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    # -- reading ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def runs(self, run_ids: Sequence[int] | None = None) -> list[Run]:
+        """Runs, oldest first."""
+
+    @abc.abstractmethod
+    def _select(self, table: str, run_ids: Sequence[int] | None) -> Iterable[dict[str, Any]]:
+        """Rows of one record table as `Record.to_dict`-shaped dicts, with a `run_id` key."""
+
+    def _records(self, cls: type[Record], run_ids: Sequence[int] | None) -> list[Any]:
+        out = []
+        for row in self._select(cls.table, run_ids):
+            row = dict(row)
+            row.pop("run_id", None)
+            row["type"] = cls.__name__
+            out.append(Record.from_dict(row))
+        return out
+
+    def journeys(self, run_ids: Sequence[int] | None = None) -> list[Journey]:
+        return self._records(Journey, run_ids)
+
+    def claims(self, run_ids: Sequence[int] | None = None, kind: str | None = None) -> list[Claim]:
+        claims: list[Claim] = self._records(Claim, run_ids)
+        return [c for c in claims if kind is None or c.kind == kind]
+
+    def observations(self, run_ids: Sequence[int] | None = None) -> list[Observation]:
+        return self._records(Observation, run_ids)
+
+    def verdicts(self, run_ids: Sequence[int] | None = None) -> list[Verdict]:
+        return self._records(Verdict, run_ids)
+
+    def harness_failures(self, run_ids: Sequence[int] | None = None) -> list[HarnessFailure]:
+        return self._records(HarnessFailure, run_ids)
+
+    def tallies(self, run_ids: Sequence[int] | None = None) -> list[Tally]:
+        return self._records(Tally, run_ids)
+
+    def figures(self, run_ids: Sequence[int] | None = None) -> list[Figure]:
+        return self._records(Figure, run_ids)
+
+    @abc.abstractmethod
+    def evidence(self, of_id: str) -> list[Evidence]:
+        """Evidence attached to one record."""
+
+    def open_claims(self, kinds: Iterable[str] | None = None) -> list[Claim]:
+        """Claims with no verdict yet, across all runs: what `follow-up` has left to close."""
+        wanted = set(kinds) if kinds is not None else None
+        decided = {v.claim_id for v in self.verdicts()}
+        return [
+            c
+            for c in self.claims()
+            if c.id not in decided and (wanted is None or c.kind in wanted)
+        ]
+
+    def counts(self, table: str) -> dict[int, int]:
+        """Rows per run in one record table ("claims", "verdicts", ...), for summaries."""
+        out: dict[int, int] = {}
+        for row in self._select(table, None):
+            out[int(row["run_id"])] = out.get(int(row["run_id"]), 0) + 1
+        return out
+
+    def record_run_of(self, record_id: str) -> int | None:
+        """The run a record was written in (claims are closed by later runs' verdicts)."""
+        for table in ("claims", "observations", "verdicts", "journeys", "harness_failures"):
+            for row in self._select(table, None):
+                if row["id"] == record_id:
+                    return int(row["run_id"])
+        return None
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
