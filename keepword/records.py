@@ -140,7 +140,7 @@ class Record:
                 kwargs[name] = date.fromisoformat(v)
             else:
                 kwargs[name] = v
-        return cls(**kwargs)  # type: ignore[no-any-return]
+        return cls(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)
