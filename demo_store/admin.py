@@ -1,0 +1,97 @@
+"""The admin JSON API: faults, clock and stock, behind `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from demo_store.faults import FaultPlan, FaultsConfig
+from demo_store.shop import Shop
+
+__all__ = ["clock", "faults", "stock"]
+
+
+def _shop(request: Request) -> Shop:
+    return request.app.state.shop  # type: ignore[no-any-return]
+
+
+def _refused(request: Request) -> Response | None:
+    token = request.app.state.admin_token
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return JSONResponse({"error": "send the admin token: Authorization: Bearer <token>"}, 401,
+                            headers={"WWW-Authenticate": "Bearer"})
+    return None
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body() or b"null")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
+
+
+def _problem(message: str) -> Response:
+    return JSONResponse({"error": message}, 400)
+
+
+def faults_json(config: FaultsConfig) -> dict[str, Any]:
+    return config.model_dump(mode="json", exclude_none=True)
+
+
+async def faults(request: Request) -> Response:
+    """GET the fault mix; PUT a new one (the whole `faults:` mapping; {} makes the store honest)."""
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    shop = _shop(request)
+    if request.method == "PUT":
+        try:
+            config = FaultsConfig.model_validate(await _body(request) or {})
+        except (ValueError, ValidationError) as exc:
+            return _problem(str(exc))
+        if shop.locale.whole_units:
+            for kind, fault in config:
+                amount = getattr(fault, "amount", None)
+                if amount is not None and amount != amount.to_integral_value():
+                    return _problem(f"{kind}.amount: {amount} has a fraction; this store shows whole units")
+        shop.faults = FaultPlan(config)
+    return JSONResponse(faults_json(shop.faults.config))
+
+
+async def clock(request: Request) -> Response:
+    """GET store time; POST {"hours": N} moves it forward N hours."""
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    shop = _shop(request)
+    if request.method == "POST":
+        try:
+            body = await _body(request)
+            hours = float(body["hours"])
+            shop.clock.advance(hours)
+        except (ValueError, KeyError, TypeError) as exc:
+            return _problem(f'send {{"hours": N}} with N >= 0 ({exc})')
+    return JSONResponse({"now": shop.clock.now().isoformat(), "speed": shop.clock.speed})
+
+
+async def stock(request: Request) -> Response:
+    """GET stock per SKU; PUT {sku: n} sets it (tests use it to stage the last unit)."""
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    shop = _shop(request)
+    if request.method == "PUT":
+        try:
+            body = await _body(request)
+            updates = {str(k): int(v) for k, v in dict(body).items()}
+        except (ValueError, TypeError) as exc:
+            return _problem(f"send {{sku: count}} ({exc})")
+        unknown = sorted(set(updates) - set(shop.stock))
+        if unknown or any(v < 0 for v in updates.values()):
+            return _problem(f"unknown SKUs {unknown} or negative counts")
+        async with shop.lock:
+            shop.stock.update(updates)
+    return JSONResponse(dict(shop.stock))

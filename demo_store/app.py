@@ -1,0 +1,96 @@
+"""Assembling the store: config -> Shop, fulfilment, ground truth, templates, routes."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from demo_store import admin, checkout, pages
+from demo_store.config import StoreConfig
+from demo_store.shop import Shop
+
+__all__ = ["COOKIE", "build_app", "build_shop"]
+
+COOKIE = "kw_session"
+HERE = Path(__file__).parent
+
+
+def build_shop(config: StoreConfig) -> Shop:
+    """The store's state from its config (catalogue, fulfilment and ground-truth log opened)."""
+    import os
+
+    from demo_store.catalogue import load_catalogue
+    from demo_store.faults import GroundTruth
+    from demo_store.fulfilment import build_fulfilment
+    from demo_store.localise import Locale
+
+    locale = Locale(config.currency, config.locale, config.currency_pattern())
+    catalogue = load_catalogue(config.catalogue, config.currency, whole_units=locale.whole_units)
+    fulfilment = build_fulfilment(config.fulfilment.model_dump(), base_dir=config.base_dir())
+    path = config.ground_truth
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="demo-store-")) / "ground-truth.jsonl"
+    if config.admin_token is None:
+        config.admin_token = os.environ.get("KEEPWORD_STORE_ADMIN_TOKEN") or secrets.token_urlsafe(18)
+    return Shop(config, catalogue, fulfilment, GroundTruth(path))
+
+
+class _Sessions(BaseHTTPMiddleware):
+    """Attach the shopper's session (made on first visit) and set its cookie."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if path.startswith(("/admin/", "/static/")):
+            return await call_next(request)
+        shop: Shop = request.app.state.shop
+        session, new = shop.session(request.cookies.get(COOKIE))
+        request.state.session = session
+        response = await call_next(request)
+        if new:
+            response.set_cookie(COOKIE, session.id, httponly=True, samesite="lax", path="/")
+        return response
+
+
+def build_app(shop: Shop) -> Starlette:
+    """The ASGI app serving `shop`; PAGES.md lists every route and its hooks."""
+    import jinja2
+    from starlette.templating import Jinja2Templates
+
+    from demo_store.mailer import Mailer
+
+    routes = [
+        Route("/", pages.listing),
+        Route("/category/{slug}", pages.listing),
+        Route("/product/{sku}", pages.product),
+        Route("/basket", pages.basket),
+        Route("/basket/add", pages.basket_add, methods=["POST"]),
+        Route("/basket/update", pages.basket_update, methods=["POST"]),
+        Route("/checkout/email", checkout.email, methods=["GET", "POST"]),
+        Route("/checkout/address", checkout.address, methods=["GET", "POST"]),
+        Route("/checkout/shipping", checkout.shipping, methods=["GET", "POST"]),
+        Route("/checkout/payment", checkout.payment, methods=["GET", "POST"]),
+        Route("/checkout/preview", checkout.preview),
+        Route("/checkout/place", checkout.place, methods=["POST"]),
+        Route("/order/{number}/confirmation", checkout.confirmation),
+        Route("/order-status", checkout.order_status),
+        Route("/admin/faults", admin.faults, methods=["GET", "PUT"]),
+        Route("/admin/clock", admin.clock, methods=["GET", "POST"]),
+        Route("/admin/stock", admin.stock, methods=["GET", "PUT"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(_Sessions)])
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    app.state.templates = Jinja2Templates(env=env)
+    app.state.shop = shop
+    app.state.mailer = Mailer(shop)
+    app.state.admin_token = shop.config.admin_token
+    return app

@@ -1,0 +1,101 @@
+"""keepword's mail sink over real SMTP: messages kept as .eml and .json, parsed with the
+email package, and found by Mailbox.wait_for."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import threading
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from keepword.errors import HarnessError
+from keepword.mail import Mailbox, running_mail_sink
+
+
+def send(host: str, port: int, *, to: str, subject: str, text: str, html: str | None = None,
+         rcpt: list[str] | None = None) -> None:
+    message = EmailMessage()
+    message["From"] = "Shop <orders@shop.test>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = "Mon, 23 Nov 2026 09:00:00 +0000"
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    with smtplib.SMTP(host, port, timeout=10) as smtp:
+        smtp.send_message(message, to_addrs=rcpt)
+
+
+@pytest.fixture
+def sink(tmp_path: Path):
+    with running_mail_sink(tmp_path / "mail") as handle:
+        yield handle
+
+
+def test_a_message_is_kept_as_eml_and_parsed_json(sink) -> None:
+    send(sink.host, sink.port, to="Ann Example <ann@example.com>", subject="Заказ KW-1 подтверждён",
+         text="Итого: 2 200,00 ₽\n", html="<p>Итого: <b>2 200,00 ₽</b></p>")
+    message = Mailbox(sink.dir).wait_for(to="ann@example.com", timeout=10)
+    assert message.subject == "Заказ KW-1 подтверждён"
+    assert message.text == "Итого: 2 200,00 ₽\n"  # the plain part, decoded
+    assert message.to == ("ann@example.com",) and message.recipients == ("ann@example.com",)
+    assert message.mail_from == "orders@shop.test"
+    assert message.date == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert message.headers["From"] == "Shop <orders@shop.test>"
+    raw = message.path.read_bytes()
+    assert message.path.suffix == ".eml" and b"Subject: =?utf-8?" in raw
+    stored = json.loads(message.path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert stored["subject"] == message.subject and stored["eml"] == message.path.name
+    html = message.email().get_body(preferencelist=("html",))
+    assert html is not None and "<b>2 200,00 ₽</b>" in html.get_content()
+
+
+def test_wait_for_matches_recipient_and_subject_and_waits(sink) -> None:
+    box = Mailbox(sink.dir)
+    send(sink.host, sink.port, to="bob@example.com", subject="Order KW-2 confirmed", text="two")
+
+    def later() -> None:
+        time.sleep(0.3)
+        send(sink.host, sink.port, to="bob@example.com", subject="Order KW-3 confirmed", text="three")
+
+    threading.Thread(target=later).start()
+    assert box.wait_for(to="BOB@example.com", subject_contains="kw-3", timeout=10).text.strip() == "three"
+    assert box.wait_for(to="bob@example.com", subject_contains="KW-2", timeout=1).text.strip() == "two"
+    assert [m.subject for m in box.messages()] == ["Order KW-2 confirmed", "Order KW-3 confirmed"]
+    assert box.find(to="someone@else.test") == []
+    since = box.messages()[1].received_at
+    assert [m.subject for m in box.find(since=since)] == ["Order KW-3 confirmed"]
+
+
+def test_envelope_recipients_count_as_addressed(sink) -> None:
+    send(sink.host, sink.port, to="list@example.com", subject="Bcc'd", text="x", rcpt=["hidden@example.com"])
+    message = Mailbox(sink.dir).wait_for(to="hidden@example.com", timeout=10)
+    assert message.recipients == ("hidden@example.com",) and message.to == ("list@example.com",)
+
+
+def test_wait_for_times_out_with_a_harness_error_naming_what_it_waited_for(sink) -> None:
+    with pytest.raises(HarnessError, match=r"to='nobody@example.com'.*within 0.2 s"):
+        Mailbox(sink.dir).wait_for(to="nobody@example.com", timeout=0.2)
+
+
+def test_concurrent_senders_are_all_kept(sink) -> None:
+    threads = [threading.Thread(target=send, args=(sink.host, sink.port),
+                                kwargs={"to": f"p{i}@example.com", "subject": f"n{i}", "text": str(i)})
+               for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    box = Mailbox(sink.dir)
+    for i in range(12):
+        assert box.wait_for(to=f"p{i}@example.com", timeout=10).text.strip() == str(i)
+    assert len(box.messages()) == 12 and len(list(Path(sink.dir).glob("*.eml"))) == 12
+
+
+def test_a_missing_folder_reads_as_empty(tmp_path: Path) -> None:
+    assert Mailbox(tmp_path / "nowhere").messages() == []
