@@ -1,0 +1,201 @@
+"""The model's quality bars, measured side by side in one run (DESIGN.md section 9).
+
+    .venv/bin/python benchmarks/sim.py            # about two minutes on two cores
+    .venv/bin/python benchmarks/sim.py --quick    # smaller sizes, same table
+
+1. events per second of the model against a bare SimPy loop (Poisson arrivals, one resource,
+   one timeout per order) on the same traffic, in CPU seconds, best of interleaved runs;
+   target: at least 0.5x;
+2. a simulated year at 1,000 orders a day: wall time and peak memory;
+3. peak memory for one month against one year at the same traffic; target: flat (tallies,
+   not lists of orders), i.e. a ratio near 1.0x;
+4. the speed-up of replications with 2 processes against 1 (ideal: 2.0x on two free cores).
+
+Both sides of each ratio run in the same invocation, on the same machine, one after the other.
+Memory is measured in fresh child processes (peak RSS is a high-water mark per process), each
+also reporting the RSS of the interpreter with the model imported, so the table shows what the
+simulation itself added; and, byte-exact for Python objects, with tracemalloc's peak. Nothing here is asserted: machines are noisy; read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def count_run(env, until: float) -> int:
+    """Step `env` to `until`, counting events: the same loop for both sides of the ratio."""
+    step, peek, n = env.step, env.peek, 0
+    while peek() < until:
+        step()
+        n += 1
+    return n
+
+
+def bare_simpy(orders_per_day: float, days: int, servers: int, service_min: float, seed: int = 1) -> tuple[int, float, int]:
+    """The plainest SimPy order loop: Poisson arrivals, request a packer, hold, release."""
+    import simpy
+
+    env = simpy.Environment()
+    packers = simpy.Resource(env, capacity=servers)
+    rng = random.Random(seed)
+    rate = orders_per_day / 1440
+    done = [0]
+
+    def order():
+        with packers.request() as request:
+            yield request
+            yield env.timeout(rng.expovariate(1 / service_min))
+        done[0] += 1
+
+    def source():
+        while True:
+            yield env.timeout(rng.expovariate(rate))
+            env.process(order())
+
+    env.process(source())
+    started = time.process_time()
+    events = count_run(env, days * 1440)
+    return events, time.process_time() - started, done[0]
+
+
+def model_run(config, days_total: float) -> tuple[int, float, int]:
+    from sim.model import Model
+
+    model = Model(config)
+    started = time.process_time()
+    events = count_run(model.env, days_total * 1440)
+    return events, time.process_time() - started, model.order_count
+
+
+def config_for(days: int, orders_per_day: float):
+    from sim.api import load_sim_config
+
+    config = load_sim_config(ROOT / "scenarios/baseline.yaml")
+    # twice the baseline's traffic needs twice its packers, agents and stock to stay steady
+    config = config.replace("calendar.days", days).replace("traffic.sessions_per_day", orders_per_day / 0.04)
+    factor = orders_per_day / 500
+    for key in ("initial", "reorder_point", "reorder_qty"):
+        config = config.replace(f"stock.{key}", round(getattr(config.stock, key) * factor))
+    shifts = [{**s.model_dump(), "packers": s.packers * factor} for s in config.warehouse.shifts]
+    return config.replace("warehouse.shifts", [{**s, "packers": round(s["packers"])} for s in shifts]).replace(
+        "support.agents", round(2 * orders_per_day / 500))
+
+
+def child(kind: str, days: int, orders_per_day: float) -> None:
+    """Run in a fresh process: report wall time and peak RSS as one JSON line."""
+    import sim.model  # noqa: F401  (import cost belongs to the baseline, not the run)
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {"kind": kind, "days": days, "rss_before_kb": before}
+    if kind == "traced":  # Python allocations only, byte-exact, but about twice as slow
+        import tracemalloc
+
+        config = config_for(days, orders_per_day)
+        tracemalloc.start()
+        model_run(config, days + config.run.drain_days)
+        result["traced_peak_kb"] = tracemalloc.get_traced_memory()[1] / 1024
+        tracemalloc.stop()
+    elif kind != "import":
+        config = config_for(days, orders_per_day)
+        started = time.perf_counter()
+        events, cpu, orders = model_run(config, days + config.run.drain_days)
+        result.update(wall_s=time.perf_counter() - started, cpu_s=cpu, events=events, orders=orders)
+    result["rss_peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result))
+
+
+def in_child(kind: str, days: int, orders_per_day: float) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, str(days), str(orders_per_day)],
+                         check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def replication_speedup(replications: int, days: int) -> tuple[float, float]:
+    from sim.runner import Job, run_jobs
+
+    config = config_for(days, 500)
+    jobs = [Job(config, r) for r in range(replications)]
+    started = time.perf_counter()
+    one = run_jobs(jobs, processes=1)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    two = run_jobs(jobs, processes=2)
+    parallel = time.perf_counter() - started
+    assert [r.daily for r in one] == [r.daily for r in two], "a pool must give the same numbers"
+    return serial, parallel
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run")
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "DAYS", "ORDERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]), float(args.child[2]))
+        return
+    quick = args.quick
+    rows: list[tuple[str, str, str, str]] = []
+
+    # 1. events per second, side by side, on the same traffic: CPU time of this process (other
+    # processes on a shared machine stretch wall time, far less CPU time), interleaved runs,
+    # best of each
+    days, rounds = (7, 3) if quick else (14, 7)
+    config = config_for(days, 1000)
+    servers = sum(s.packers for s in config.warehouse.shifts)
+    model_runs, bare_runs = [], []
+    for _ in range(rounds):
+        model_runs.append(model_run(config, days))
+        bare_runs.append(bare_simpy(1000, days, servers, config.warehouse.pick_pack_min.mean))
+    m_events, m_wall, m_orders = min(model_runs, key=lambda r: r[1])
+    b_events, b_wall, b_orders = min(bare_runs, key=lambda r: r[1])
+    m_rate, b_rate = m_events / m_wall, b_events / b_wall
+    rows.append(("events/CPU-s: model vs bare SimPy loop", f"{m_rate:,.0f} ({m_events / m_orders:.1f} per order)",
+                 f"{b_rate:,.0f} ({b_events / b_orders:.1f} per order)", f"{m_rate / b_rate:.2f}x (target >= 0.5x)"))
+    o_rate, ob_rate = m_orders / m_wall, b_orders / b_wall
+    rows.append(("orders/CPU-s: model vs bare SimPy loop", f"{o_rate:,.0f}", f"{ob_rate:,.0f}", f"{o_rate / ob_rate:.2f}x"))
+
+    # 2 and 3. a year at 1,000 orders a day; memory of a month against a year
+    long_days = 91 if quick else 365
+    base = in_child("import", 0, 0)
+    month = in_child("run", 30, 1000)
+    year = in_child("run", long_days, 1000)
+    added = {k: (r["rss_peak_kb"] - base["rss_peak_kb"]) / 1024 for k, r in (("month", month), ("year", year))}
+    rows.append((f"{long_days} days at 1,000 orders/day: wall (CPU)", f"{year['wall_s']:.1f} s ({year['cpu_s']:.1f} s)",
+                 f"{year['orders']:,} orders", f"{year['events'] / year['cpu_s']:,.0f} events/CPU-s"))
+    rows.append((f"peak RSS: {long_days} days vs 30 days", f"{year['rss_peak_kb'] / 1024:.0f} MB",
+                 f"{month['rss_peak_kb'] / 1024:.0f} MB", f"{year['rss_peak_kb'] / month['rss_peak_kb']:.2f}x (target ~1.0x)"))
+    rows.append((f"RSS added by the run: {long_days} d vs 30 d", f"{added['year']:.1f} MB", f"{added['month']:.1f} MB",
+                 f"{long_days / 30:.1f}x the horizon"))
+
+    traced_month = in_child("traced", 30, 1000)
+    traced_long = in_child("traced", 91, 1000)
+    rows.append(("traced Python peak: 91 days vs 30 days", f"{traced_long['traced_peak_kb'] / 1024:.2f} MB",
+                 f"{traced_month['traced_peak_kb'] / 1024:.2f} MB",
+                 f"{traced_long['traced_peak_kb'] / traced_month['traced_peak_kb']:.2f}x (target ~1.0x)"))
+
+    # 4. replications in 2 processes against 1
+    reps = 4 if quick else 8
+    serial, parallel = replication_speedup(reps, 14 if quick else 28)
+    rows.append((f"{reps} replications: 2 processes vs 1", f"{parallel:.1f} s", f"{serial:.1f} s",
+                 f"{serial / parallel:.2f}x speed-up (ideal 2.0x)"))
+
+    widths = [max(len(r[i]) for r in [*rows, ("measure", "ours", "reference", "ratio")]) for i in range(4)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    print(line.format("measure", "ours", "reference", "ratio"))
+    print(line.format(*("-" * w for w in widths)))
+    for row in rows:
+        print(line.format(*row))
+
+
+if __name__ == "__main__":
+    main()
