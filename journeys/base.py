@@ -1,0 +1,49 @@
+"""The extension point for what a store profile's YAML cannot say.
+
+A store's hook class subclasses `StoreHooks` and is named in the profile
+(`hooks: "mypackage.acme_hooks:AcmeHooks"`). It implements either or both of:
+
+* `after_page(shopper, step)`: called after every page a step opens (dismiss a cookie banner,
+  close a newsletter pop-up);
+* any method named by a checkout action `{hook: name}`: `name(shopper)` does one checkout step
+  that needs code (a date picker, an address finder, a step whose buttons move around).
+
+Hooks act; they do not judge. Reading and deciding stay with the shopper and `journeys.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from journeys.shopper import Shopper
+
+__all__ = ["StoreHooks", "load_hooks"]
+
+
+class StoreHooks:
+    """Does nothing; subclass and override what your store needs."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def after_page(self, shopper: Shopper, step: str) -> None:
+        """Called after each step opens a page."""
+
+
+def load_hooks(spec: str | None) -> StoreHooks:
+    """Import "package.module:Class" and make one; None gives the do-nothing hooks."""
+    if not spec:
+        return StoreHooks()
+    import importlib
+
+    from keepword.errors import BadInput
+
+    module_name, _, name = spec.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise BadInput(f"hooks: cannot import {spec}: {exc}; check the module is on PYTHONPATH") from None
+    if not (isinstance(cls, type) and issubclass(cls, StoreHooks)):
+        raise BadInput(f"hooks: {spec} is not a subclass of journeys.base.StoreHooks")
+    return cls()

@@ -1,0 +1,37 @@
+"""What a shop or follow-up run returns: counts, the findings, and the CLI's exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from journeys.notebook import Finding
+
+__all__ = ["ShopResult"]
+
+
+@dataclass
+class ShopResult:
+    """Verdict counts of one run. Exit code: 1 if any promise was broken, else 3 if any harness
+    error, else 0 (inconclusive and open claims do not fail a run)."""
+
+    run_id: int
+    kept: int
+    broken: int
+    harness_errors: int
+    open: int = 0
+    inconclusive: int = 0
+    journeys: int = 0
+    findings: list[Finding] = field(default_factory=list, repr=False)
+    harness_messages: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        if self.broken:
+            return 1
+        if self.harness_errors:
+            return 3
+        return 0
+
+    def __repr__(self) -> str:
+        return (f"<ShopResult run={self.run_id} kept={self.kept} broken={self.broken} "
+                f"harness={self.harness_errors} open={self.open} exit={self.exit_code}>")

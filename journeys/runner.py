@@ -1,0 +1,197 @@
+"""`keepword shop`: run a scenario's journeys with N parallel shoppers into the ledger.
+
+Each shopper is a thread with its own Playwright instance, browser and context (Playwright's
+sync API must not be shared across threads); between journeys its cookies are cleared, so each
+journey is a new visitor with a new session. Shoppers never
+touch the ledger: they put each finished step's records on a queue, and the calling thread is
+the one writer (one transaction per step), which also drives the progress bar.
+"""
+
+from __future__ import annotations
+
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from journeys.bundled import resolve
+from journeys.notebook import Finding
+from journeys.result import ShopResult
+from journeys.target import Target, open_target
+from keepword.errors import HarnessError, KeepwordError, UnsafeAction
+from keepword.ledger import Ledger
+from keepword.records import Record
+from keepword.scenario import Scenario
+
+__all__ = ["shop"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A journey finished: its verdict counts, findings and whether it hit a harness error."""
+
+    counts: dict[str, int]
+    findings: list[Finding]
+    harness: str | None
+
+
+def _data_dir(ledger: Ledger) -> Path:
+    return Path(ledger.path).parent if ledger.path != ":memory:" else Path("keepword-data")
+
+
+def shop(
+    scenario: Scenario,
+    *,
+    ledger: Ledger,
+    shoppers: int | None = None,
+    journeys_per_shopper: int | None = None,
+    base_url: str | None = None,
+    progress: bool = True,
+) -> ShopResult:
+    """Run every journey of the scenario; returns the counts and the CLI's exit code."""
+    names = list(scenario.journeys)
+    fns = {name: resolve(name) for name in names}  # bad names fail before anything starts
+    shoppers = shoppers or scenario.shoppers
+    per = journeys_per_shopper or scenario.journeys_per_shopper
+    profile = scenario.profile()
+    data = _data_dir(ledger)
+    token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    mail_dir = scenario.mail.dir or (data / "mail" / token if profile.demo_store and not (base_url or profile.base_url) else None)
+    params = {"shoppers": shoppers, "journeys_per_shopper": per, "journeys": names,
+              "profile": str(Path(profile.path).resolve()) if profile.path else None,
+              "mail_dir": str(mail_dir.resolve()) if mail_dir else None}
+    with open_target(profile, base_url=base_url or scenario.base_url, mail_dir=mail_dir, work_dir=data) as target, \
+            ledger.running("shop", scenario=str(scenario.path) if scenario.path else None, params=params) as run:
+        evidence = data / "evidence" / str(run.id)
+        plan = [(name, k, i) for k in range(shoppers) for i in range(per) for name in names]
+        inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
+        workers = [
+            threading.Thread(target=_worker, name=f"shopper-{k}", daemon=True,
+                             args=(k, [p for p in plan if p[1] == k], fns, target, scenario, evidence, inbox, stop))
+            for k in range(shoppers)
+        ]
+        totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "journeys": 0}
+        findings: list[Finding] = []
+        problems: list[str] = []
+        fatal: BaseException | None = None
+        with _progress(progress, len(plan)) as advance:
+            for worker in workers:
+                worker.start()
+            running = len(workers)
+            try:
+                while running:
+                    kind, item = inbox.get()
+                    if kind == "records":
+                        ledger.write(run.id, *item)
+                    elif kind == "done":
+                        for key, value in item.counts.items():
+                            totals[key] += value
+                        totals["harness"] += item.harness is not None
+                        totals["journeys"] += 1
+                        findings.extend(item.findings)
+                        if item.harness is not None:
+                            problems.append(item.harness)
+                        advance(totals)
+                    elif kind == "fatal":
+                        fatal = fatal or item
+                        stop.set()
+                    elif kind == "exit":
+                        running -= 1
+            except BaseException:
+                stop.set()
+                raise
+            finally:
+                for worker in workers:
+                    worker.join(timeout=30)
+        if fatal is not None:
+            raise fatal
+    return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
+                      inconclusive=totals["inconclusive"], journeys=totals["journeys"], findings=findings,
+                      harness_messages=problems)
+
+
+def _worker(
+    k: int,
+    plan: list[tuple[str, int, int]],
+    fns: dict[str, Any],
+    target: Target,
+    scenario: Scenario,
+    evidence: Path,
+    inbox: queue.Queue[tuple[str, Any]],
+    stop: threading.Event,
+) -> None:
+    """One shopper thread: its own Playwright and browser, a new context per journey."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        from journeys.session import new_context, new_shopper
+        from journeys.shopper import Stopped
+        from keepword.browser import launch_args
+
+        def sink(records: list[Record]) -> None:
+            inbox.put(("records", records))
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_args())
+            try:
+                # One context per shopper, its cookies cleared between journeys: each journey
+                # is a new visitor (new session, empty basket) without paying for a new context.
+                context, guard = new_context(browser, target, scenario)
+                try:
+                    for name, _, index in plan:
+                        if stop.is_set():
+                            break
+                        context.clear_cookies()
+                        page = context.new_page()
+                        try:
+                            shopper = new_shopper(page, guard, target=target, scenario=scenario, journey=name,
+                                                  shopper=f"shopper-{k}", index=index, evidence_dir=evidence,
+                                                  sink=sink)
+                            harness = None
+                            try:
+                                fns[name](shopper)
+                            except Stopped:
+                                pass
+                            except HarnessError as exc:
+                                harness = str(exc)
+                            shopper.notebook.flush()
+                            inbox.put(("done", _Done(dict(shopper.notebook.counts),
+                                                     list(shopper.notebook.findings), harness)))
+                        finally:
+                            page.close()
+                finally:
+                    context.close()
+            finally:
+                browser.close()
+    except (UnsafeAction, KeepwordError) as exc:
+        inbox.put(("fatal", exc))
+    except Exception as exc:
+        inbox.put(("fatal", HarnessError(f"shopper-{k}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")))
+    finally:
+        inbox.put(("exit", None))
+
+
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Any]:
+    if not enabled:
+        yield lambda totals: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from keepword.cli.app import err_console
+
+    with Progress(TextColumn("[bold]shopping"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err_console, transient=False) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(totals: dict[str, int]) -> None:
+            bar.update(task, advance=1, description=(
+                f"kept {totals['kept']}  broken {totals['broken']}  harness errors {totals['harness']}"))
+
+        yield advance

@@ -1,0 +1,61 @@
+"""Making a shopper: a guarded browser context and a fresh persona, shared by both runners."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from journeys.base import load_hooks
+from journeys.guard import Guard
+from journeys.notebook import Notebook, Sink
+from journeys.persona import make_persona
+from journeys.target import Target
+from keepword.records import Journey
+from keepword.scenario import Scenario
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+    from journeys.shopper import Shopper
+
+__all__ = ["context_args", "new_context", "new_shopper"]
+
+
+def context_args(target: Target, scenario: Scenario) -> dict[str, Any]:
+    """Browser-context options: the store's locale, and service workers blocked so that the
+    guard's routes see every request (Playwright routes miss what a service worker handles)."""
+    locale = (scenario.persona.locale or target.profile.money.locale).replace("_", "-")
+    return {"service_workers": "block", "locale": locale, "base_url": target.base_url}
+
+
+def new_context(browser: Browser, target: Target, scenario: Scenario) -> tuple[BrowserContext, Guard]:
+    """A fresh, guarded context: cookies and basket of its own, one per journey."""
+    context = browser.new_context(**context_args(target, scenario))
+    context.set_default_timeout(target.profile.timeout_ms)
+    guard = Guard(scenario, target.profile)
+    guard.install(context)
+    return context, guard
+
+
+def new_shopper(
+    page: Page,
+    guard: Guard,
+    *,
+    target: Target,
+    scenario: Scenario,
+    journey: str,
+    shopper: str,
+    index: int,
+    evidence_dir: Path,
+    sink: Sink | None = None,
+) -> Shopper:
+    """A shopper with its own persona, random stream and notebook, seeded from the scenario."""
+    from journeys.shopper import Shopper
+
+    seed = f"{scenario.seed}:{shopper}:{journey}:{index}"
+    locale = scenario.persona.locale or target.profile.money.locale
+    persona = make_persona(locale, scenario.persona.email_domain, seed)
+    notebook = Notebook(Journey(journey, shopper=shopper), sink=sink)
+    return Shopper(page, target, scenario, persona, notebook, guard, random.Random(seed), evidence_dir,
+                   hooks=load_hooks(target.profile.hooks))

@@ -1,0 +1,71 @@
+"""The store a run shops in: a running store at a base URL, or the bundled demo store.
+
+When the profile has no base URL and says `demo_store:`, keepword starts the demo store and a
+mail sink on free ports for the run, so `keepword shop scenarios/demo.yaml` and
+`pytest journeys/ --store scenarios/stores/demo.yaml` need nothing set up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from keepword.errors import BadInput
+from keepword.profile import StoreProfile
+
+__all__ = ["Target", "open_target"]
+
+
+@dataclass
+class Target:
+    """Where to shop: the base URL, the profile, the mail folder, and the demo store if ours."""
+
+    base_url: str
+    profile: StoreProfile
+    mail_dir: Path | None = None
+    store: Any = field(default=None, repr=False)  # demo_store.testing.StoreHandle when we started it
+
+    def url(self, path: str) -> str:
+        from urllib.parse import urljoin
+
+        return urljoin(self.base_url, path)
+
+
+@contextmanager
+def open_target(
+    profile: StoreProfile,
+    *,
+    base_url: str | None = None,
+    mail_dir: Path | None = None,
+    work_dir: Path = Path("keepword-data"),
+) -> Iterator[Target]:
+    """Yield the Target for `profile`, starting the demo store if the profile asks for it."""
+    url = base_url or profile.base_url
+    if url:
+        yield Target(url if url.endswith("/") else url + "/", profile, mail_dir)
+        return
+    if profile.demo_store is None:
+        where = profile.path or "the profile"
+        raise BadInput(f"{where}: no base_url; give one in the profile, the scenario or --base-url")
+    from demo_store.config import MailConfig, StoreConfig, load_config
+    from demo_store.testing import running_store
+    from keepword.mail import running_mail_sink
+
+    with ExitStack() as stack:
+        if mail_dir is None:
+            import tempfile
+
+            work_dir.mkdir(parents=True, exist_ok=True)
+            mail_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mail-", dir=work_dir)))
+        sink = stack.enter_context(running_mail_sink(mail_dir))
+        spec = profile.demo_store
+        config = load_config(spec.config) if spec.config else StoreConfig()
+        config = config.model_copy(update={"mail": MailConfig(host=sink.host, port=sink.port)})
+        store = stack.enter_context(running_store(config))
+        if spec.restock:
+            stock = store.stock()
+            store.set_stock(**{sku: max(n, spec.restock) for sku, n in stock.items() if n > 0})
+        yield Target(store.url, profile, sink.dir, store)

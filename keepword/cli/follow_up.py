@@ -1,0 +1,43 @@
+"""`keepword follow-up`: close open delivery and e-mail claims from status pages and the mail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+
+
+@app.command("follow-up")
+def follow_up_command(
+    scenario: Annotated[Path | None, typer.Argument(help="The scenario (optional: each claim's own run says).")] = None,
+    mail_dir: Annotated[Path | None, typer.Option("--mail-dir", help="Where the store's e-mails arrive.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    ledger: LedgerOption = DEFAULT_LEDGER_PATH,
+) -> int:
+    """Read order-status pages and the mail folder to close promises that were still open.
+
+    Exit codes as `keepword shop`: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only.
+    """
+    from journeys.followup import follow_up
+    from keepword.errors import BadInput
+    from keepword.ledger import open_ledger
+    from keepword.scenario import load_scenario
+
+    if not ledger.exists():
+        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` first")
+    loaded = load_scenario(scenario) if scenario is not None else None
+    with open_ledger(ledger) as book:
+        result = follow_up(book, scenario=loaded, mail_dir=mail_dir, progress=progress)
+    for message in result.harness_messages[:5]:
+        console.print(f"harness error: {message}", markup=False, highlight=False, soft_wrap=True)
+    for finding in result.findings[:10]:
+        console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"run {result.run_id}: {result.kept} kept, {result.broken} broken, {result.open} still open, "
+        f"{result.harness_errors} harness errors",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    return result.exit_code

@@ -1,0 +1,49 @@
+"""`keepword shop SCENARIO`: the mystery shopper, N shoppers in parallel, into the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+
+
+@app.command("shop")
+def shop_command(
+    scenario: Annotated[Path, typer.Argument(help="The scenario YAML (e.g. scenarios/demo.yaml).")],
+    shoppers: Annotated[int | None, typer.Option("--shoppers", "-n", min=1, max=64,
+                                                 help="Parallel shoppers (default: the scenario's).")] = None,
+    journeys_per_shopper: Annotated[int | None, typer.Option("--journeys", min=1,
+                                                             help="Journeys per shopper (default: the scenario's).")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Shop the store at this URL instead of the profile's.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    ledger: LedgerOption = DEFAULT_LEDGER_PATH,
+) -> int:
+    """Shop the store the way customers do and record every promise it makes and keeps.
+
+    Exit codes: 0 every promise kept, 1 some broken, 2 bad input or an unsafe action refused,
+    3 harness errors only (keepword could not observe the store).
+    """
+    from journeys.runner import shop
+    from keepword.ledger import open_ledger
+    from keepword.scenario import load_scenario
+
+    loaded = load_scenario(scenario)
+    with open_ledger(ledger) as book:
+        result = shop(loaded, ledger=book, shoppers=shoppers, journeys_per_shopper=journeys_per_shopper,
+                      base_url=base_url, progress=progress)
+    for message in result.harness_messages[:5]:
+        console.print(f"harness error: {message}", markup=False, highlight=False, soft_wrap=True)
+    for finding in result.findings[:10]:
+        console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
+    if len(result.findings) > 10:
+        console.print(f"... and {len(result.findings) - 10} more broken promises (see `keepword report`)")
+    console.print(
+        f"run {result.run_id}: {result.journeys} journeys, {result.kept} kept, {result.broken} broken, "
+        f"{result.inconclusive} inconclusive, {result.open} open, {result.harness_errors} harness errors "
+        f"-> {ledger}",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    return result.exit_code

@@ -1,0 +1,257 @@
+"""The shopper against the real demo store (real HTTP, SMTP, SQLite, headless Chromium).
+
+Costs (2 cores): the 200-journey honest run is the bulk (about 2-3 minutes on an idle machine);
+the fault runs about 40 s; the rest a few seconds each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keepword.ledger import open_ledger
+from keepword.scenario import Scenario, scenario_for_profile
+from keepword.stats import wilson
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "stores" / "demo.yaml"
+
+# Which claim kinds each fault may break (precision), and which it must break (recall).
+MAY_BREAK = {
+    "price_drift": {"price", "order_total"},
+    "stale_availability": {"availability"},
+    "shipping_change": {"shipping_charge", "order_total"},
+    "total_mismatch": {"order_total"},
+    "late_delivery": {"delivery_date"},
+    "email_missing": {"email"},
+    "email_late": {"email"},
+    "email_wrong_total": {"order_total"},
+    "jsonld_mismatch": {"structured_data"},
+}
+MUST_BREAK = {
+    "price_drift": {"price"},
+    "shipping_change": {"shipping_charge"},
+    **{k: v for k, v in MAY_BREAK.items() if k not in ("price_drift", "shipping_change")},
+}
+ORDER_FAULTS = {"total_mismatch", "late_delivery", "email_missing", "email_late", "email_wrong_total"}
+
+
+@contextmanager
+def demo_store(tmp_path: Path, faults: dict[str, Any] | None = None) -> Iterator[tuple[Any, Path]]:
+    """The demo store with a mail sink, a stopped clock and plenty of stock."""
+    from demo_store.testing import running_store
+    from keepword.mail import running_mail_sink
+
+    with running_mail_sink(tmp_path / "mail") as sink:
+        config = {"clock": {"speed": 0}, "mail": {"host": sink.host, "port": sink.port},
+                  "ground_truth": str(tmp_path / "truth.jsonl"), "faults": faults or {}}
+        with running_store(config) as store:
+            store.set_stock(**{sku: 100_000 for sku, n in store.stock().items() if n > 0})
+            yield store, sink.dir
+
+
+def scenario(store: Any, mail_dir: Path, **changes: Any) -> Scenario:
+    return scenario_for_profile(DEMO, base_url=store.url, mail={"dir": mail_dir}, **changes)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_honest_store_200_journeys_4_shoppers(tmp_path):
+    from journeys.runner import shop
+
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        result = shop(scenario(store, mail, shoppers=4, journeys_per_shopper=50), ledger=ledger, progress=False)
+        orders = len(store.shop.orders)
+        truth = store.ground_truth()
+    assert (result.journeys, result.broken, result.harness_errors) == (200, 0, 0), result.findings[:3]
+    assert result.exit_code == 0 and result.kept > 200 * 20
+    assert orders == 200 and truth == []
+    with open_ledger(tmp_path / "ledger.db") as ledger:
+        assert len(ledger.journeys([result.run_id])) == 200
+        assert sum(v.outcome == "kept" for v in ledger.verdicts([result.run_id])) == result.kept
+        assert {c.kind for c in ledger.claims([result.run_id])} >= {
+            "price", "availability", "shipping_charge", "order_total", "delivery_date", "email", "structured_data"}
+        assert ledger.runs([result.run_id])[0].status == "complete"
+
+
+def _wait_for_late_mail(store: Any, mail: Path) -> None:
+    """Wait (a named condition, not a sleep) until every e-mail the store will send has come."""
+    import time
+
+    from keepword.mail import Mailbox
+
+    expected = len(store.shop.orders) - sum(t["fault"] == "email_missing" for t in store.ground_truth())
+    deadline = time.monotonic() + 60
+    while len(Mailbox(mail).messages()) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _score(ledger: Any, run_ids: list[int], truth: list[dict[str, Any]]) -> dict[str, Any]:
+    """Match the store's ground truth to keepword's broken verdicts, journey by journey."""
+    journeys = ledger.journeys(run_ids[:1])
+    session_of = {}
+    for journey in journeys:
+        for evidence in ledger.evidence(journey.id):
+            if evidence.kind == "note" and evidence.text.startswith("session kw_session="):
+                session_of[journey.id] = evidence.text.split("=", 1)[1]
+    journey_of = {s: j for j, s in session_of.items()}
+    claims = {c.id: c for c in ledger.claims()}
+    ordered = {c.journey_id for c in claims.values() if c.kind == "email"}
+    # Digital goods (shipped by e-mail) have no delivery to be late: not exposed to late_delivery.
+    shipped = {c.journey_id for c in claims.values() if c.kind == "shipping_charge" and c.subject != "digital"}
+    broken: dict[str, set[str]] = defaultdict(set)
+    for verdict in ledger.verdicts(run_ids):
+        if verdict.outcome == "broken":
+            claim = claims[verdict.claim_id]
+            broken[claim.journey_id].add(claim.kind)
+    faults: dict[str, set[str]] = defaultdict(set)
+    for line in truth:
+        faults[journey_of[line["session"]]].add(line["fault"])
+    missed = [(f, j) for j, fs in faults.items() for f in fs if not (MUST_BREAK[f] & broken[j])]
+    invented = [(j, kinds) for j, kinds in broken.items()
+                if not kinds <= set().union(*(MAY_BREAK[f] for f in faults.get(j, set())))]
+    return {"journeys": len(journeys), "sessions": len(session_of), "ordered": len(ordered & set(session_of)),
+            "shipped": len(ordered & shipped & set(session_of)),
+            "faults": faults, "missed": missed, "invented": invented}
+
+
+@pytest.mark.slow
+def test_every_injected_fault_found_and_none_invented(tmp_path):
+    from journeys.followup import follow_up
+    from journeys.runner import shop
+
+    rates = {"price_drift": 0.3, "stale_availability": 0.15, "shipping_change": 0.3, "total_mismatch": 0.3,
+             "late_delivery": 0.3, "email_missing": 0.15, "email_late": 0.15, "email_wrong_total": 0.3,
+             "jsonld_mismatch": 0.3}
+    faults = {
+        "price_drift": {"rate": rates["price_drift"], "seed": 11, "step": "basket"},
+        "stale_availability": {"rate": rates["stale_availability"], "seed": 12, "where": "checkout"},
+        "shipping_change": {"rate": rates["shipping_change"], "seed": 13, "where": "order"},
+        "total_mismatch": {"rate": rates["total_mismatch"], "seed": 14},
+        "late_delivery": {"rate": rates["late_delivery"], "seed": 15, "days": 7},
+        "email_missing": {"rate": rates["email_missing"], "seed": 16},
+        "email_late": {"rate": rates["email_late"], "seed": 17, "delay_seconds": 15},
+        "email_wrong_total": {"rate": rates["email_wrong_total"], "seed": 18},
+        "jsonld_mismatch": {"rate": rates["jsonld_mismatch"], "seed": 19, "field": "price"},
+    }
+    with demo_store(tmp_path, faults) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        plan = scenario(store, mail, shoppers=4, journeys_per_shopper=12, tolerances={"email_within_seconds": 5})
+        result = shop(plan, ledger=ledger, progress=False)
+        store.advance_clock(24 * 21)  # three weeks on: every order is delivered, late or not
+        later = follow_up(ledger, scenario=plan, progress=False)
+        score = _score(ledger, [result.run_id, later.run_id], store.ground_truth())
+    assert result.harness_errors == 0 and later.harness_errors == 0
+    assert score["sessions"] == score["journeys"] == 48
+    assert score["missed"] == [], "recall below 100%"
+    assert score["invented"] == [], "precision below 100%"
+    assert result.exit_code == 1 and later.broken > 0
+    hits: dict[str, int] = defaultdict(int)
+    for kinds in score["faults"].values():
+        for kind in kinds:
+            hits[kind] += 1
+    outside_95 = []
+    for kind, rate in rates.items():
+        # Who could meet the fault at all: every journey for what shows while browsing; placed
+        # orders for order faults; shipped (not e-mailed, digital) orders for delivery and
+        # shipping charges; and the store checks email_missing before the other e-mail faults.
+        exposed = score["ordered"] if kind in ORDER_FAULTS else score["journeys"]
+        if kind in ("late_delivery", "shipping_change"):
+            exposed = score["shipped"]
+        if kind in ("email_late", "email_wrong_total"):
+            exposed -= hits["email_missing"]
+        lo, hi = wilson(hits[kind], exposed)
+        if not lo <= rate <= hi:
+            outside_95.append(kind)
+        # Sessions and order numbers are random, so which journeys meet a fault differs run to
+        # run: a 95% interval misses the true rate 1 time in 20 per kind, by design. The test
+        # asserts the 99.9% interval so that it is not flaky; the 95% figure is printed.
+        lo, hi = wilson(hits[kind], exposed, z=3.29)
+        assert lo <= rate <= hi, f"{kind}: {hits[kind]}/{exposed} broken, Wilson 99.9% [{lo:.2f}, {hi:.2f}] misses {rate}"
+    print(f"kinds whose injected rate lies outside the measured Wilson 95% interval: {outside_95 or 'none'}")
+
+
+@pytest.mark.parametrize("faults", [
+    {"price_drift": {"rate": 0.5, "seed": 3, "step": "order"},
+     "stale_availability": {"rate": 0.3, "seed": 4, "where": "add"},
+     "shipping_change": {"rate": 0.5, "seed": 5, "where": "preview"},
+     "jsonld_mismatch": {"rate": 0.5, "seed": 6, "field": "availability"}},
+    {"price_drift": {"rate": 0.5, "seed": 7, "step": "listing"}},
+    {"price_drift": {"rate": 0.5, "seed": 8, "step": "product"}},
+    {"price_drift": {"rate": 0.5, "seed": 9, "step": "checkout"}},
+], ids=["order-add-preview-jsonld", "listing", "product", "checkout"])
+def test_each_fault_variant_is_found(tmp_path, faults):
+    from journeys.runner import shop
+
+    with demo_store(tmp_path, faults) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        result = shop(scenario(store, mail, shoppers=2, journeys_per_shopper=3), ledger=ledger, progress=False)
+        truth = store.ground_truth()
+        score = _score(ledger, [result.run_id], truth)
+    assert truth, "the seeds chosen must inject at least one fault"
+    assert result.harness_errors == 0
+    assert score["missed"] == [] and score["invented"] == []
+
+
+def test_changed_page_is_a_harness_error_with_a_screenshot(tmp_path):
+    from journeys.runner import shop
+    from keepword.profile import load_profile
+
+    text = DEMO.read_text(encoding="utf-8").replace("[data-testid=basket-subtotal]", "[data-testid=basket-sum]")
+    text = text.replace("timeout_ms: 10000", "timeout_ms: 1500")
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(text, encoding="utf-8")
+    load_profile(changed)
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        plan = scenario_for_profile(changed, mail={"dir": mail}, journeys_per_shopper=2)
+        result = shop(plan, ledger=ledger, base_url=store.url, progress=False)
+        failures = ledger.harness_failures([result.run_id])
+        shots = [e for f in failures for e in ledger.evidence(f.id) if e.kind == "screenshot"]
+    assert (result.broken, result.harness_errors, result.exit_code) == (0, 2, 3)
+    assert len(failures) == 2 and failures[0].step == "basket"
+    assert "basket.subtotal: no element matched `[data-testid=basket-sum]`" in failures[0].message
+    assert "re-record the profile" in failures[0].message
+    assert len(shots) == 2 and all(Path(s.path).stat().st_size > 1000 for s in shots)
+
+
+def test_orders_are_refused_where_not_allowed(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from journeys.guard import Guard
+    from journeys.runner import shop
+    from journeys.session import new_context
+    from journeys.target import open_target
+    from keepword.browser import launch_args
+    from keepword.errors import UnsafeAction
+
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        plan = scenario(store, mail, allow_orders_on=["shop.staging.example.test"], journeys_per_shopper=2)
+        result = shop(plan, ledger=ledger, base_url=store.url, progress=False)
+        assert result.exit_code == 0 and result.journeys == 2
+        assert store.shop.orders == {}  # stopped before checkout, nothing placed
+        with pytest.raises(UnsafeAction, match="not in allow_orders_on"):
+            Guard(plan, plan.profile()).refuse_unless_allowed(store.url + "checkout/place")
+        # The network guard: even a request the step code did not mean to make is aborted.
+        with open_target(plan.profile(), base_url=store.url, mail_dir=mail) as target, sync_playwright() as pw:
+            browser = pw.chromium.launch(**launch_args())
+            context, guard = new_context(browser, target, plan)
+            page = context.new_page()
+            page.goto(store.url)
+            outcome = page.evaluate("() => fetch('/checkout/place', {method: 'POST'}).then(r => r.status, e => 'aborted')")
+            browser.close()
+        assert outcome == "aborted" and guard.blocked == [f"POST {store.url}checkout/place"]
+        assert store.shop.orders == {}
+
+
+def test_basket_update_in_place(tmp_path):
+    from journeys.runner import shop
+
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        result = shop(scenario(store, mail, journeys=["basket_update"], journeys_per_shopper=2), ledger=ledger,
+                      progress=False)
+        line_totals = [c for c in ledger.claims([result.run_id]) if c.subject.endswith("line total")]
+    assert (result.broken, result.harness_errors) == (0, 0)
+    assert len(line_totals) >= 4  # read before and after the AJAX update, judged each time
