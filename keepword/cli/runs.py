@@ -17,13 +17,19 @@ def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
         raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
     with open_ledger(ledger) as book:
         counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
-        table = Table("run", "kind", "scenario", "started (UTC)", "status", "claims", "verdicts",
-                      "harness errors", "tallies")
-        for run in book.runs():
-            table.add_row(
-                str(run.id), run.kind, run.scenario or "",
-                run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.status,
-                *(str(counts[t].get(run.id, 0)) for t in counts),
-            )
-        console.print(table)
+        header = ("run", "kind", "scenario", "started (UTC)", "status", "claims", "verdicts",
+                  "harness errors", "tallies")
+        rows = [
+            (str(run.id), run.kind, run.scenario or "", run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+             run.status, *(str(counts[t].get(run.id, 0)) for t in counts))
+            for run in book.runs()
+        ]
+    if not console.is_terminal:  # piped: tab-separated lines that scripts can cut, never truncated
+        for row in (header, *rows):
+            print("\t".join(row))
+        return 0
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
     return 0

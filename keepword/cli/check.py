@@ -1,0 +1,69 @@
+"""`keepword check FILE...`: validate scenarios, store profiles and demo-store configs without
+running anything, with the same one-line file:line: field errors the other commands give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keepword.cli.app import app, console
+
+# Keys that only one kind of file has at its top level; the first match decides.
+_PROFILE_KEYS = {"listing", "safety", "preview", "confirmation"}  # required in every profile
+_STORE_CONFIG_KEYS = {
+    "faults", "clock", "fulfilment", "ground_truth", "catalogue", "admin_token", "checkout", "stock",
+}
+
+
+def check_file(path: Path) -> str:
+    """Validate one file and say what it is; raises BadInput naming the file, line and field."""
+    from keepword.errors import BadInput
+    from keepword.loading import load_document
+
+    data = load_document(path).data
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}:1: expected a mapping of keys at the top of the file")
+    keys = set(data)
+    if "persona" in keys or ("store" in keys and "journeys" in keys):
+        from keepword.scenario import load_scenario
+
+        scenario = load_scenario(path)
+        scenario.profile()
+        what = f"shop scenario ({scenario.total_journeys} journeys, profile {scenario.store.name})"
+        if "simulation" in keys:
+            from sim.api import load_sim_config
+
+            load_sim_config(path)
+            what += " with a simulation section"
+        return what
+    if "simulation" in keys:
+        from sim.api import load_sim_config
+
+        load_sim_config(path)
+        return "simulation scenario"
+    if keys & _PROFILE_KEYS:
+        from keepword.profile import load_profile
+
+        profile = load_profile(path)
+        return f"store profile ({profile.name})"
+    if keys & _STORE_CONFIG_KEYS or keys <= {"name", "currency", "locale", "timezone", "shipping", "mail"}:
+        from demo_store import load_config
+
+        load_config(path)
+        return "demo-store config"
+    raise BadInput(
+        f"{path}:1: cannot tell what this file is (a scenario has `persona:` or `simulation:`, "
+        "a store profile `listing:` and `checkout:`, a demo-store config `faults:` or `clock:`)"
+    )
+
+
+@app.command("check")
+def check_command(
+    files: Annotated[list[Path], typer.Argument(help="Scenario, store profile or demo-store config YAML files.")],
+) -> int:
+    """Validate YAML files without running anything; exit 2 on the first bad one."""
+    for path in files:
+        console.print(f"{path}: ok, {check_file(path)}", markup=False, highlight=False)
+    return 0

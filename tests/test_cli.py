@@ -1,0 +1,99 @@
+"""The command line as a user meets it: one-line errors, exit codes, help for every command,
+and bad input that never costs the ledger what it already holds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keepword.ledger import open_ledger
+from keepword.money import Money
+from keepword.records import Claim, Verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml")) + sorted(ROOT.glob("scenarios/stores/*.yaml"))
+
+
+def keepword(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "keepword", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_every_command_and_each_has_its_own_help():
+    top = keepword("--help")
+    assert top.returncode == 0
+    commands = ["check", "demo", "follow-up", "mail", "report", "runs", "shop", "simulate", "store"]
+    for command in commands:
+        assert command in top.stdout, f"`keepword --help` does not list {command}"
+        own = keepword(command, "--help")
+        assert own.returncode == 0 and "Usage" in own.stdout, own.stderr
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_bundled_yaml_file_is_valid(path):
+    result = keepword("check", path)
+    assert result.returncode == 0, result.stderr
+    assert ": ok, " in result.stdout
+
+
+SIM_OK = "name: spike\nsimulation:\n  calendar:\n    days: 7\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(SIM_OK.replace("7", "[7"), r":5: YAML syntax error", id="syntax"),
+        pytest.param(SIM_OK.replace("7", "soon"), r":4: simulation\.calendar\.days: .*'soon'", id="wrong-type"),
+        pytest.param(SIM_OK.replace("days", "dayz"), r":4: simulation\.calendar\.dayz: unknown key", id="unknown-key"),
+        pytest.param("description: no name\nstore: stores/demo.yaml\njourneys: [guest_checkout]\n"
+                     "persona: {email_domain: shoppers.example.test}\n",
+                     r":1: name: required field is missing", id="missing-field"),
+    ],
+)
+def test_bad_yaml_is_one_line_on_stderr_with_exit_2(tmp_path, text, expected):
+    import re
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    (tmp_path / "stores").mkdir()
+    (tmp_path / "stores" / "demo.yaml").write_text((ROOT / "scenarios/stores/demo.yaml").read_text())
+    result = keepword("check", path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"keepword: error: {path}:")
+    assert re.search(expected, lines[0]), lines[0]
+
+
+def test_bad_input_never_costs_the_ledger_what_it_holds(tmp_path):
+    ledger_path = tmp_path / "ledger.db"
+    with open_ledger(ledger_path) as ledger, ledger.running("shop") as run:
+        claim = Claim("price", "SKU-1", Money.of("3.50", "GBP"))
+        ledger.write(run.id, claim, Verdict(claim.id, "kept"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsimulation:\n  staff: {packers: lots}\n")
+    for command in (["simulate", bad], ["shop", bad], ["report", "999"]):
+        result = keepword(*command, "--ledger", ledger_path, cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+    with open_ledger(ledger_path) as ledger:
+        assert [r.status for r in ledger.runs()] == ["complete"]
+        assert [c.subject for c in ledger.claims()] == ["SKU-1"]
+        assert [v.outcome for v in ledger.verdicts()] == ["kept"]
+
+
+def test_runs_lists_what_the_ledger_holds(tmp_path):
+    ledger_path = tmp_path / "ledger.db"
+    with open_ledger(ledger_path) as ledger:
+        with ledger.running("simulate", scenario="scenarios/ad-spike.yaml"):
+            pass
+        ledger.start_run("shop", scenario="scenarios/demo.yaml")  # never ended: killed
+    result = keepword("runs", "--ledger", ledger_path)
+    assert result.returncode == 0, result.stderr
+    assert "complete" in result.stdout and "incomplete" in result.stdout
+    missing = keepword("runs", "--ledger", tmp_path / "nope.db")
+    assert missing.returncode == 2 and "no ledger here yet" in missing.stderr
