@@ -79,3 +79,20 @@ def test_xdist_controller_writes_one_run(pytester):
         assert len(ledger.journeys()) == 4
         assert {j.shopper for j in ledger.journeys()} == {"pytest-gw0", "pytest-gw1"}
         assert ledger.verdicts() and all(v.outcome == "kept" for v in ledger.verdicts())
+
+
+def test_reruns_repeat_harness_errors_never_broken_promises(pytester, tmp_path):
+    """`--reruns N --only-rerun HarnessError` (pytest-rerunfailures) gives a flaky page another
+    chance, but a broken promise is never re-run until it passes."""
+    changed = _profile(tmp_path, replace=("[data-testid=product-price]'\n  availability",
+                                          "[data-testid=price-now]'\n  availability"))
+    changed.write_text(changed.read_text(encoding="utf-8").replace("timeout_ms: 10000", "timeout_ms: 1500"),
+                       encoding="utf-8")
+    result = _run(pytester, changed, 1, "--reruns", "1", "--only-rerun", "HarnessError")
+    outcomes = result.parseoutcomes()
+    assert (outcomes.get("errors", outcomes.get("error")), outcomes.get("rerun")) == (1, 1), outcomes
+    (tmp_path / "lying").mkdir()
+    lying = _profile(tmp_path / "lying", faults="  jsonld_mismatch: {rate: 1, field: price, amount: '0.50'}\n")
+    result = _run(pytester, lying, 1, "--reruns", "1", "--only-rerun", "HarnessError")
+    outcomes = result.parseoutcomes()
+    assert (outcomes.get("failed"), outcomes.get("rerun", 0)) == (1, 0), outcomes
