@@ -26,7 +26,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
-    "PLACEHOLDERS",
     "Action",
     "AvailabilityRules",
     "BasketPage",
@@ -36,6 +35,7 @@ __all__ = [
     "Find",
     "ListingPage",
     "MoneyFormat",
+    "PLACEHOLDERS",
     "PreviewPage",
     "ProductPage",
     "SafetySpec",

@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         code = int(getattr(exc, "exit_code", 2))
     else:
         code = result if isinstance(result, int) else 0
+        if code == 130:  # Typer turns Ctrl-C inside a command into a plain return of 130
+            err_console.print("keepword: interrupted", markup=False)
     if argv is None:
         sys.exit(code)
     return code

@@ -1,0 +1,65 @@
+"""`keepword report [RUN ...]`: the scorecard (HTML), summary.json and junit.xml, with CI gates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console, err_console
+
+DEFAULT_REPORT_DIR = Path("keepword-data/report")
+
+
+@app.command("report")
+def report_command(
+    runs: Annotated[
+        list[int] | None,
+        typer.Argument(help="Run ids to report on (see `keepword runs`); all runs when omitted.",
+                       show_default=False),
+    ] = None,
+    ledger: LedgerOption = DEFAULT_LEDGER_PATH,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for report.html, summary.json and junit.xml.")
+    ] = DEFAULT_REPORT_DIR,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            metavar="KIND=RATE",
+            help="Exit 1 unless KIND's keeping rate is at least RATE (0.95 or 95%). Repeatable; "
+            "KIND is a claim kind (price, delivery_date, ...) or `all`.",
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
+    """Write the promise-keeping scorecard for the ledger's runs and print where it is.
+
+    Exit codes: 0, or 1 when a --fail-under gate is not met; 2 for bad input.
+    """
+    from keepword.errors import BadInput
+    from keepword.ledger import open_ledger
+    from reports import build, parse_fail_under
+
+    gates = parse_fail_under(fail_under or [])  # bad gates fail before any work
+    if not ledger.exists():
+        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword demo` first")
+    with open_ledger(ledger) as book:
+        result = build(book, out, run_ids=runs or None, fail_under=[f"{g.kind}={g.threshold}" for g in gates])
+    overall = (result.summary or {}).get("observed", {}).get("overall", {})
+    if overall.get("rate") is not None:
+        console.print(
+            f"observed: {overall['rate']:.1%} kept ({overall['kept']} of {overall['decided']}, 95% interval "
+            f"{overall['lo']:.1%}-{overall['hi']:.1%}), {overall['broken']} broken, {overall['open']} open, "
+            f"{overall['inconclusive']} inconclusive, {overall['harness_errors']} harness errors",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+    for gate in result.gates:
+        (console if gate.met else err_console).print(
+            f"{'ok' if gate.met else 'FAILED'}: {gate.message}", markup=False, highlight=False, soft_wrap=True
+        )
+    console.print(f"report: {result.html_path}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"summary: {result.summary_path}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"junit: {result.junit_path}", markup=False, highlight=False, soft_wrap=True)
+    return result.exit_code
