@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from keepword.cli.app import app, console
+from keepword.cli.app import app
 
 # Keys that only one kind of file has at its top level; the first match decides.
 _PROFILE_KEYS = {"listing", "safety", "preview", "confirmation"}  # required in every profile
@@ -65,5 +65,5 @@ def check_command(
 ) -> int:
     """Validate YAML files without running anything; exit 2 on the first bad one."""
     for path in files:
-        console.print(f"{path}: ok, {check_file(path)}", markup=False, highlight=False)
+        typer.echo(f"{path}: ok, {check_file(path)}")
     return 0
