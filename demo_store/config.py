@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 from demo_store.faults import FaultsConfig
+from keepword.loading import LocaleName
 
 __all__ = [
     "CheckoutConfig",
@@ -107,7 +108,7 @@ class StoreConfig(_Strict):
 
     name: str = "Keepword Demo Store"
     currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$")
-    locale: str = "en_GB"
+    locale: LocaleName = "en_GB"
     money_pattern: str | None = None
     timezone: str = "Europe/London"
     catalogue: Path | None = None
@@ -126,17 +127,6 @@ class StoreConfig(_Strict):
     def base_dir(self) -> Path | None:
         """The folder of the YAML this came from (relative paths in options start there)."""
         return self._source.parent if self._source else None
-
-    @field_validator("locale")
-    @classmethod
-    def _known_locale(cls, value: str) -> str:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            Locale.parse(value)
-        except (UnknownLocaleError, ValueError):
-            raise ValueError(f"unknown locale {value!r}; use a CLDR name such as en_GB or ru_RU") from None
-        return value
 
     @field_validator("timezone")
     @classmethod

@@ -13,16 +13,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from keepword.errors import BadInput
 
-__all__ = ["Document", "load_document", "load_model"]
+__all__ = ["Document", "LocaleName", "known_locale", "load_document", "load_model"]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def known_locale(value: str) -> str:
+    """A CLDR locale name Babel knows (en_GB, ru_RU, uk_UA); money is read and written in it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown locale {value!r}; use a CLDR name such as en_GB, ru_RU or uk_UA") from None
+    return value
+
+
+LocaleName = Annotated[str, AfterValidator(known_locale)]
+"""A locale field in any YAML model, checked against Babel's CLDR data."""
 Path_ = tuple[str | int, ...]
 
 

@@ -25,7 +25,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from keepword.loading import LocaleName
+
 __all__ = [
+    "PLACEHOLDERS",
     "Action",
     "AvailabilityRules",
     "BasketPage",
@@ -35,7 +38,6 @@ __all__ = [
     "Find",
     "ListingPage",
     "MoneyFormat",
-    "PLACEHOLDERS",
     "PreviewPage",
     "ProductPage",
     "SafetySpec",
@@ -107,20 +109,9 @@ Find = Annotated[_FindModel, BeforeValidator(_shorthand)]
 class MoneyFormat(_Strict):
     """How the store writes money; read with `keepword.money.parse_money`."""
 
-    locale: str = "en_GB"
+    locale: LocaleName = "en_GB"
     currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$")
     free_words: tuple[str, ...] = ()
-
-    @field_validator("locale")
-    @classmethod
-    def _known_locale(cls, value: str) -> str:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            Locale.parse(value)
-        except (UnknownLocaleError, ValueError):
-            raise ValueError(f"unknown locale {value!r}; use a CLDR name such as en_GB or uk_UA") from None
-        return value
 
 
 def _regexes(values: list[str]) -> list[str]:

@@ -11,24 +11,10 @@ import httpx
 import pytest
 
 from demo_store.testing import HttpShopper, StoreHandle, running_store
-from keepword.mail import Mailbox, running_mail_sink
+from keepword.mail import Mailbox
 from keepword.money import parse_money
 
-START = "2026-11-23T09:00:00+00:00"  # a Monday morning, before the 14:00 cut-off
-
-
-@pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory):
-    with running_mail_sink(tmp_path_factory.mktemp("mail")) as handle:
-        yield handle
-
-
-@pytest.fixture(scope="module")
-def store(sink, tmp_path_factory: pytest.TempPathFactory):
-    config = {"clock": {"speed": 0, "start": START}, "mail": {"port": sink.port},
-              "ground_truth": str(tmp_path_factory.mktemp("truth") / "truth.jsonl")}
-    with running_store(config) as handle:
-        yield handle
+START = "2026-11-23T09:00:00+00:00"  # a Monday morning, before the 14:00 cut-off (as in conftest.py)
 
 
 @pytest.fixture
@@ -113,7 +99,7 @@ def test_guest_order_end_to_end_with_email_and_status(shopper: HttpShopper, stor
     assert done.get("delivery-promise").attrs["data-latest"] == "2026-11-26"
     assert store.stock()["GAR-003"] == 13
 
-    mail = Mailbox(sink.dir).wait_for(to="ann.e2e@example.com", subject_contains=number, timeout=10)
+    mail = Mailbox(sink.dir).wait_for(to="ann.e2e@example.com", subject_contains=number, timeout=60)
     assert f"Order number: {number}" in mail.text
     assert f"Total: {done.text('order-total')}" in mail.text
     assert "2 x Bypass Pruning Shears (GAR-003) at £22.00 = £44.00" in mail.text
@@ -260,7 +246,7 @@ def test_honest_store_agrees_everywhere(store: StoreHandle, sink) -> None:
     assert done.text("order-total") == preview.text("preview-total")
     assert done.text("order-shipping") == charge
     assert done.get("delivery-promise").attrs == promise.attrs
-    mail = Mailbox(sink.dir).wait_for(to="gil@example.com", subject_contains=number, timeout=10)
+    mail = Mailbox(sink.dir).wait_for(to="gil@example.com", subject_contains=number, timeout=60)
     assert f"Total: {preview.text('preview-total')}" in mail.text
     assert f"Shipping (Express delivery): {charge}" in mail.text
     assert f"({promise.attrs['data-latest']})" in mail.text

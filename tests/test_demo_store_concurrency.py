@@ -67,5 +67,5 @@ def test_twenty_concurrent_shoppers_complete_orders(tmp_path) -> None:
             assert before[sku] - after[sku] == sum(1 for s, _, _ in results if s == sku)
         box = Mailbox(sink.dir)
         for _, number, email in results:
-            box.wait_for(to=email, subject_contains=number, timeout=20)
+            box.wait_for(to=email, subject_contains=number, timeout=60)
         assert store.ground_truth() == []

@@ -14,25 +14,11 @@ import pytest
 from demo_store.faults import FAULT_KINDS, FaultPlan, FaultsConfig
 from demo_store.testing import HttpShopper, Page, StoreHandle, running_store
 from keepword.errors import BadInput, HarnessError
-from keepword.mail import Mailbox, Message, running_mail_sink
+from keepword.mail import Mailbox, Message
 from keepword.money import parse_money
 
-START = "2026-11-23T09:00:00+00:00"
 SKU = "GAR-001"  # £9.99, 30 in stock
 
-
-@pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory):
-    with running_mail_sink(tmp_path_factory.mktemp("mail")) as handle:
-        yield handle
-
-
-@pytest.fixture(scope="module")
-def store(sink, tmp_path_factory: pytest.TempPathFactory):
-    config = {"clock": {"speed": 0, "start": START}, "mail": {"port": sink.port},
-              "ground_truth": str(tmp_path_factory.mktemp("truth") / "truth.jsonl")}
-    with running_store(config) as handle:
-        yield handle
 
 
 def gbp(text: str) -> Decimal:

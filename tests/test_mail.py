@@ -27,7 +27,7 @@ def send(host: str, port: int, *, to: str, subject: str, text: str, html: str | 
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
-    with smtplib.SMTP(host, port, timeout=10) as smtp:
+    with smtplib.SMTP(host, port, timeout=60) as smtp:
         smtp.send_message(message, to_addrs=rcpt)
 
 
@@ -40,7 +40,7 @@ def sink(tmp_path: Path):
 def test_a_message_is_kept_as_eml_and_parsed_json(sink) -> None:
     send(sink.host, sink.port, to="Ann Example <ann@example.com>", subject="Заказ KW-1 подтверждён",
          text="Итого: 2 200,00 ₽\n", html="<p>Итого: <b>2 200,00 ₽</b></p>")
-    message = Mailbox(sink.dir).wait_for(to="ann@example.com", timeout=10)
+    message = Mailbox(sink.dir).wait_for(to="ann@example.com", timeout=60)
     assert message.subject == "Заказ KW-1 подтверждён"
     assert message.text == "Итого: 2 200,00 ₽\n"  # the plain part, decoded
     assert message.to == ("ann@example.com",) and message.recipients == ("ann@example.com",)
@@ -64,7 +64,7 @@ def test_wait_for_matches_recipient_and_subject_and_waits(sink) -> None:
         send(sink.host, sink.port, to="bob@example.com", subject="Order KW-3 confirmed", text="three")
 
     threading.Thread(target=later).start()
-    assert box.wait_for(to="BOB@example.com", subject_contains="kw-3", timeout=10).text.strip() == "three"
+    assert box.wait_for(to="BOB@example.com", subject_contains="kw-3", timeout=60).text.strip() == "three"
     assert box.wait_for(to="bob@example.com", subject_contains="KW-2", timeout=1).text.strip() == "two"
     assert [m.subject for m in box.messages()] == ["Order KW-2 confirmed", "Order KW-3 confirmed"]
     assert box.find(to="someone@else.test") == []
@@ -74,7 +74,7 @@ def test_wait_for_matches_recipient_and_subject_and_waits(sink) -> None:
 
 def test_envelope_recipients_count_as_addressed(sink) -> None:
     send(sink.host, sink.port, to="list@example.com", subject="Bcc'd", text="x", rcpt=["hidden@example.com"])
-    message = Mailbox(sink.dir).wait_for(to="hidden@example.com", timeout=10)
+    message = Mailbox(sink.dir).wait_for(to="hidden@example.com", timeout=60)
     assert message.recipients == ("hidden@example.com",) and message.to == ("list@example.com",)
 
 
@@ -93,7 +93,7 @@ def test_concurrent_senders_are_all_kept(sink) -> None:
         thread.join()
     box = Mailbox(sink.dir)
     for i in range(12):
-        assert box.wait_for(to=f"p{i}@example.com", timeout=10).text.strip() == str(i)
+        assert box.wait_for(to=f"p{i}@example.com", timeout=60).text.strip() == str(i)
     assert len(box.messages()) == 12 and len(list(Path(sink.dir).glob("*.eml"))) == 12
 
 
