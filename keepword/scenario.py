@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from keepword.profile import StoreProfile
 
 __all__ = [
+    "TEST_CARDS",
     "CardSettings",
     "MailSettings",
     "PersonaSettings",
     "Scenario",
-    "TEST_CARDS",
     "Tolerances",
     "host_allowed",
     "is_test_card",
