@@ -2,7 +2,7 @@
 
 Every key has a default, so `simulation: {}` is a valid (baseline-like) model; unknown keys are
 errors, so a misspelt `pakcers` cannot silently leave the default in place. The documented list
-of keys, with units, is in sim/README-section.md. Times of day are "HH:MM" strings (YAML reads
+of keys, with units, is in README.md ("The `simulation:` section"). Times of day are "HH:MM" strings (YAML reads
 an unquoted 14:00 as the number 840, minutes since midnight, which is accepted too). Durations
 are minutes unless the key says `_days`.
 """

@@ -119,7 +119,7 @@ def apply_point(config: SimConfig, point: dict[str, Any]) -> SimConfig:
             first = exc.errors(include_url=False)[0]
             raise BadInput(f"--sweep {name}={value}: {first['msg']}") from None
         except KeyError:
-            raise BadInput(f"--sweep {name}: no such key in the simulation section; see sim/README-section.md") from None
+            raise BadInput(f"--sweep {name}: no such key in the simulation section; see the section 'The `simulation:` section' of README.md") from None
     return config
 
 
