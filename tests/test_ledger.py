@@ -78,6 +78,22 @@ def test_open_claims_are_those_without_a_verdict_across_runs(ledger):
     assert ledger.record_run_of(promise.id) == first.id
 
 
+def test_indexed_queries_answer_as_the_generic_scans_do(ledger):
+    from keepword.ledger.base import Ledger
+
+    runs = [ledger.start_run("shop") for _ in range(3)]
+    claims = [Claim(kind, f"S-{i}", Money.of(i, "GBP")) for i, kind in enumerate(["price", "order_total"] * 6)]
+    for i, claim in enumerate(claims):
+        ledger.write(runs[i % 3].id, claim, *([Verdict(claim.id, "kept")] if i % 4 == 0 else []))
+    for kinds in (None, ["price"], ["order_total", "email"], []):
+        assert ledger.open_claims(kinds) == Ledger.open_claims(ledger, kinds)
+    for table in ("claims", "verdicts", "tallies"):
+        assert ledger.counts(table) == Ledger.counts(ledger, table)
+    for claim in claims:
+        assert ledger.record_run_of(claim.id) == Ledger.record_run_of(ledger, claim.id)
+    assert ledger.record_run_of("nope") is None
+
+
 def test_the_ledger_refuses_edits_and_deletes(ledger, tmp_path):
     run = ledger.start_run("shop")
     claim = Claim("price", "SKU-1", Money.of("3", "GBP"))

@@ -88,14 +88,15 @@ class Ledger(abc.ABC):
     def _select(self, table: str, run_ids: Sequence[int] | None) -> Iterable[dict[str, Any]]:
         """Rows of one record table as `Record.to_dict`-shaped dicts, with a `run_id` key."""
 
+    @staticmethod
+    def _record(cls: type[Record], row: dict[str, Any]) -> Any:
+        data = dict(row)
+        data.pop("run_id", None)
+        data["type"] = cls.__name__
+        return Record.from_dict(data)
+
     def _records(self, cls: type[Record], run_ids: Sequence[int] | None) -> list[Any]:
-        out = []
-        for row in self._select(cls.table, run_ids):
-            row = dict(row)
-            row.pop("run_id", None)
-            row["type"] = cls.__name__
-            out.append(Record.from_dict(row))
-        return out
+        return [self._record(cls, row) for row in self._select(cls.table, run_ids)]
 
     def journeys(self, run_ids: Sequence[int] | None = None) -> list[Journey]:
         return self._records(Journey, run_ids)

@@ -18,9 +18,11 @@ from typing import Any
 from keepword.errors import BadInput
 from keepword.ledger.base import Ledger
 from keepword.ledger.migrations import MIGRATIONS
-from keepword.records import Record, Run, now
+from keepword.records import Claim, Record, Run, now
 
 __all__ = ["SqliteLedger"]
+
+_TABLES = {"journeys", "claims", "observations", "verdicts", "harness_failures", "evidence", "tallies", "figures"}
 
 # Columns holding tagged values or JSON, per table; the rest are stored as they are.
 _JSON_COLUMNS = {
@@ -153,16 +155,43 @@ class SqliteLedger(Ledger):
             for row in rows
         ]
 
-    def _select(self, table: str, run_ids: Sequence[int] | None) -> Iterable[dict[str, Any]]:
-        sql = f"SELECT * FROM {table}"
-        args: tuple[Any, ...] = ()
+    def _select(
+        self, table: str, run_ids: Sequence[int] | None, where: str = "", args: tuple[Any, ...] = ()
+    ) -> Iterable[dict[str, Any]]:
+        clauses = [where] if where else []
         if run_ids is not None:
-            sql += f" WHERE run_id IN ({', '.join('?' for _ in run_ids)})"
-            args = tuple(run_ids)
+            clauses.append(f"run_id IN ({', '.join('?' for _ in run_ids)})")
+            args = (*args, *run_ids)
+        sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY rowid", args).fetchall()
         as_json = _JSON_COLUMNS.get(table, set())
         return [{k: (json.loads(row[k]) if k in as_json else row[k]) for k in row.keys()} for row in rows]
+
+    # Indexed versions of queries the base class answers by scanning, for ledgers of many runs.
+    def open_claims(self, kinds: Iterable[str] | None = None) -> list[Claim]:
+        where = "id NOT IN (SELECT claim_id FROM verdicts)"
+        args: tuple[Any, ...] = ()
+        if kinds is not None:
+            wanted = tuple(kinds)
+            where += f" AND kind IN ({', '.join('?' for _ in wanted)})"
+            args = wanted
+        return [self._record(Claim, row) for row in self._select("claims", None, where, args)]
+
+    def record_run_of(self, record_id: str) -> int | None:
+        with self._lock:
+            for table in ("claims", "observations", "verdicts", "journeys", "harness_failures"):
+                row = self._db.execute(f"SELECT run_id FROM {table} WHERE id = ?", (record_id,)).fetchone()
+                if row is not None:
+                    return int(row[0])
+        return None
+
+    def counts(self, table: str) -> dict[int, int]:
+        if table not in _TABLES:
+            raise BadInput(f"no ledger table {table!r}; one of {', '.join(sorted(_TABLES))}")
+        with self._lock:
+            rows = self._db.execute(f"SELECT run_id, COUNT(*) FROM {table} GROUP BY run_id").fetchall()
+        return {int(run_id): int(n) for run_id, n in rows}
 
     def evidence(self, of_id: str) -> list[Any]:
         from keepword.records import Evidence
