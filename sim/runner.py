@@ -82,7 +82,7 @@ def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> 
             "(and run the same keepword version on the cluster's workers)"
         ) from None
     try:
-        client: Any = Client(address, timeout="20s")  # type: ignore[no-untyped-call]
+        client: Any = Client(address, timeout="20s")  # type: ignore[no-untyped-call,unused-ignore]  # typed only with dask installed
     except (OSError, TimeoutError) as exc:
         raise BadInput(f"--cluster {address}: cannot reach the Dask scheduler: {exc}; check the address "
                        "(tcp://HOST:8786) and that `dask scheduler` is running") from None
@@ -90,7 +90,7 @@ def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> 
         futures = client.map(_run, list(jobs), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[ReplicationResult | None] = [None] * len(jobs)
-        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+        for future in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
             results[index[future.key]] = future.result()
             done()
         return [r for r in results if r is not None]
