@@ -228,10 +228,10 @@ WITH ranked AS (
            ROW_NUMBER() OVER (PARTITION BY claim_id ORDER BY decided_at DESC, rowid DESC) AS rn
     FROM verdicts)
 SELECT c.kind AS kind,
-       SUM(r.outcome = 'kept') AS kept,
-       SUM(r.outcome = 'broken') AS broken,
-       SUM(r.outcome = 'inconclusive') AS inconclusive,
-       SUM(r.outcome IS NULL) AS open
+       COUNT(CASE WHEN r.outcome = 'kept' THEN 1 END) AS kept,
+       COUNT(CASE WHEN r.outcome = 'broken' THEN 1 END) AS broken,
+       COUNT(CASE WHEN r.outcome = 'inconclusive' THEN 1 END) AS inconclusive,
+       COUNT(CASE WHEN r.outcome IS NULL THEN 1 END) AS open
 FROM claims c
 JOIN runs ru ON ru.id = c.run_id
 LEFT JOIN ranked r ON r.claim_id = c.id AND r.rn = 1
