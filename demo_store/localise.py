@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-from keepword.money import Money, minor_digits
+from keepword.money import Money, format_money
 
 __all__ = ["Locale", "check_address", "check_card"]
 
@@ -29,20 +29,15 @@ class Locale:
         """True when the pattern shows no fraction (e.g. "2 200 грн")."""
         return self.pattern is not None and "." not in self.pattern.split(";")[0].replace("'", "")
 
-    def format(self, amount: Decimal | Money) -> str:
-        from babel.numbers import format_currency
+    def _money(self, amount: Decimal | Money) -> Money:
+        return amount if isinstance(amount, Money) else self.money(amount)
 
-        value = amount.amount if isinstance(amount, Money) else amount
-        if self.pattern:
-            return str(format_currency(value, self.currency, format=self.pattern, locale=self.locale,
-                                       currency_digits=False))
-        return str(format_currency(value, self.currency, locale=self.locale))
+    def format(self, amount: Decimal | Money) -> str:
+        return format_money(self._money(amount), self.locale, pattern=self.pattern)
 
     def plain(self, amount: Decimal | Money) -> str:
         """A machine price for JSON-LD: "1234.00", never localised."""
-        value = amount.amount if isinstance(amount, Money) else amount
-        q = Decimal(1).scaleb(-minor_digits(self.currency))
-        return str(value.quantize(q, rounding=ROUND_HALF_EVEN))
+        return str(self._money(amount).quantized())
 
     def day(self, value: date) -> str:
         """A delivery day as shops print it: "Thu 26 Nov"."""

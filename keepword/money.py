@@ -54,11 +54,14 @@ class Money:
         """From integer minor units (pence, kopecks), as the ledger stores them."""
         return cls(Decimal(minor).scaleb(-minor_digits(currency)), currency)
 
+    def quantized(self) -> Decimal:
+        """The amount rounded half-even to the currency's minor unit ("1234.00" for GBP)."""
+        return self.amount.quantize(Decimal(1).scaleb(-minor_digits(self.currency)), rounding=ROUND_HALF_EVEN)
+
     @property
     def minor(self) -> int:
         """Integer minor units, rounded half-even to the currency's precision."""
-        q = Decimal(1).scaleb(-minor_digits(self.currency))
-        return int(self.amount.quantize(q, rounding=ROUND_HALF_EVEN).scaleb(minor_digits(self.currency)))
+        return int(self.quantized().scaleb(minor_digits(self.currency)))
 
     def _same(self, other: object) -> Money:
         if not isinstance(other, Money):
@@ -104,8 +107,7 @@ class Money:
         return f"Money('{self.amount}', '{self.currency}')"
 
     def __str__(self) -> str:
-        q = Decimal(1).scaleb(-minor_digits(self.currency))
-        return f"{self.amount.quantize(q, rounding=ROUND_HALF_EVEN)} {self.currency}"
+        return f"{self.quantized()} {self.currency}"
 
 
 def parse_money(
@@ -152,7 +154,14 @@ def parse_money(
 
 
 def format_money(money: Money, locale: str, *, pattern: str | None = None) -> str:
-    """Write money the way a store in `locale` would (Babel), optionally with a CLDR pattern."""
+    """Write money the way a store in `locale` would (Babel), optionally with a CLDR pattern.
+
+    A pattern decides its own fraction digits ("#,##0 'грн'" shows none), so Babel is told not
+    to force the currency's digits onto it.
+    """
     from babel.numbers import format_currency
 
-    return str(format_currency(money.amount, money.currency, format=pattern, locale=locale))
+    if pattern:
+        return str(format_currency(money.amount, money.currency, format=pattern, locale=locale,
+                                   currency_digits=False))
+    return str(format_currency(money.amount, money.currency, locale=locale))
