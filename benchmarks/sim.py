@@ -1,6 +1,6 @@
 """The model's quality bars, measured side by side in one run (DESIGN.md section 9).
 
-    .venv/bin/python benchmarks/sim.py            # about two minutes on two cores
+    .venv/bin/python benchmarks/sim.py            # about 40 seconds on two cores
     .venv/bin/python benchmarks/sim.py --quick    # smaller sizes, same table
 
 1. events per second of the model against a bare SimPy loop (Poisson arrivals, one resource,

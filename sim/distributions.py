@@ -16,13 +16,16 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from itertools import accumulate
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, PlainSerializer
 
-__all__ = ["Dist", "DistSpec", "parse_dist"]
+__all__ = ["Dist", "DistSpec", "parse_dist", "weighted_choice"]
+
+T = TypeVar("T")
 
 _KINDS = ("exp", "between", "lognormal", "triangular", "choice", "fixed")
 _HELP = "write a number or one of {exp: MEAN}, {between: [LOW, HIGH]}, {lognormal: {mean: M, sd: S}}, {triangular: [LOW, MODE, HIGH]}, {choice: {VALUE: WEIGHT, ...}}"
@@ -81,16 +84,23 @@ class Dist:
             mu, sigma = math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
             gauss, exp = rng.gauss, math.exp  # gauss: about twice as fast as lognormvariate's normalvariate
             return lambda: exp(mu + sigma * gauss())
-        values, cum = list(p), []
-        total = 0.0
-        for w in self.weights:
-            total += w
-            cum.append(total)
-        if len(values) == 1:
-            only = values[0]
+        if len(p) == 1:
+            only = p[0]
             return lambda: only
-        rnd, last = rng.random, len(values) - 1
-        return lambda: values[min(bisect(cum, rnd() * total), last)]
+        return weighted_choice(p, self.weights, rng.random)
+
+
+def weighted_choice(values: Sequence[T], weights: Iterable[float], rnd: Callable[[], float]) -> Callable[[], T]:
+    """A draw of one of `values`, each with chance proportional to its weight: one `rnd()` and
+    one `bisect` per draw. The last running total is made infinite so the search never runs off
+    the end when `rnd() * total` rounds up to `total`; a `min(..., last)` per draw did that job
+    at the cost of a call on the model's hot path."""
+    cum = list(accumulate(weights))
+    if len(cum) != len(values) or not cum:
+        raise ValueError("weighted_choice needs one weight per value")
+    total, cum[-1] = cum[-1], math.inf
+    options = list(values)
+    return lambda: options[bisect(cum, rnd() * total)]
 
 
 def parse_dist(value: Any) -> Dist:

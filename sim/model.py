@@ -1,11 +1,12 @@
 """The order-flow model: one SimPy environment, one replication.
 
-An order's life (`Model._order`): it arrives (from the traffic profile, a replayed log, or the
-demo store), the store promises a dispatch and a delivery date by its promise rule and shows
-stock as of its last refresh; a confirmation e-mail goes out; the order waits for stock if
-there is none, then for a packer; it is packed, waits for the next carrier pick-up, and travels
-a region's transit time in working days. Each claim gets its verdict on the spot (the dates are
-known once the order is packed) and only counts are kept (`sim.tallies`).
+An order's life (`Model._order`, built by `_order_process`): it arrives (from the traffic
+profile, a replayed log, or the demo store), the store promises a dispatch and a delivery date
+by its promise rule and shows stock as of its last refresh; a confirmation e-mail goes out;
+the order waits for stock if there is none, then for a packer; it is packed, waits for the
+next carrier pick-up, and travels a region's transit time in working days. Each claim gets its
+verdict on the spot (the dates are known once the order is packed) and only counts are kept
+(`sim.tallies`).
 
 Two deadlines a day (`Model._deadlines`) turn broken promises into support calls: at the last
 pick-up, customers whose order missed its promised dispatch get a delay e-mail and some call;
@@ -15,17 +16,17 @@ draw comes from a named stream (`sim.streams`).
 
 from __future__ import annotations
 
-from bisect import bisect, bisect_left
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from datetime import datetime, timedelta
-from itertools import accumulate
 from typing import Any, NamedTuple
 
 import simpy
 
 from sim.calendar import DAY, ModelCalendar
 from sim.config import SimConfig
+from sim.distributions import weighted_choice
 from sim.emails import EmailTiming
 from sim.streams import Streams
 from sim.support import SupportLine
@@ -77,8 +78,7 @@ class Model:
         self.region_names = list(regions)
         transit_rng = streams["transit"]
         self._transit = {name: r.transit_days.sampler(transit_rng) for name, r in regions.items()}
-        self._region_cum = list(accumulate(r.share for r in regions.values()))
-        self._region_rng = streams["region"]
+        self._region = weighted_choice(self.region_names, [r.share for r in regions.values()], streams["region"].random)
         # warehouse
         self.shifts = Shifts(config.warehouse, cal)
         self.packers = Packers(env, capacity=self.shifts.capacity)
@@ -89,17 +89,15 @@ class Model:
             self.stock = StockRoom(env, config.stock, config.stock.lead_time_days.sampler(streams["lead_time"]))
             if not self.stock.live:
                 env.process(self.stock.refresh())
-        names = config.stock.sku_names()
-        weights = [1.0 / (i + 1) ** config.stock.popularity for i in range(len(names))]
-        self.sku_names, self._sku_cum = names, list(accumulate(weights))
-        self._sku_rng = streams["sku"]
+        self.sku_names = names = config.stock.sku_names()
+        zipf = [1.0 / (i + 1) ** config.stock.popularity for i in range(len(names))]
+        self._sku = weighted_choice(names, zipf, streams["sku"].random)
         self.support = SupportLine(env, config.support, cal, streams, self.tally)
         # promises and their deadlines
         self.pickups = sorted(config.carrier.pickups)
         self.in_warehouse = 0
         self.due_dispatch: defaultdict[int, int] = defaultdict(int)  # orders promised for a day, not yet out
         self.due_delivery: defaultdict[int, int] = defaultdict(int)
-        self.order_count = 0
         self.window: tuple[float, float] | None = None  # count orders placed in [from, to) minutes
         self.window_counts = [0, 0]  # on time, late
         self.window_pending = 0
@@ -113,30 +111,24 @@ class Model:
             env.process(self._arrivals(None if open_ended else self.horizon))
 
     def _bind(self) -> None:
-        """Bind what the hot path reads to plain attributes (tally lists grow in place)."""
-        tally, rule = self.tally, self.config.promise
-        self._email_kept, self._email_broken = tally.kept["email"], tally.broken["email"]
-        self._avail_kept, self._avail_broken = tally.kept["availability"], tally.broken["availability"]
-        self._dispatch_kept, self._dispatch_broken = tally.kept["dispatch_date"], tally.broken["dispatch_date"]
-        self._delivery_kept, self._delivery_broken = tally.kept["delivery_date"], tally.broken["delivery_date"]
+        """Bind what the per-order process reads once, as locals of its closure (`_order_process`)."""
         emails = EmailTiming(self.config.emails, self.streams["email"])
+        rule = self.config.promise
         self._p_confirmation = emails.on_time_probability(rule.confirmation_within_min)
         self._p_dispatch = emails.on_time_probability(rule.dispatch_within_min)
         self._p_delay = emails.on_time_probability(rule.delay_within_min)
-        self._calls_per_order = self.config.support.calls_per_order
-        self._call_random = self.support.rng.random
         self._working_cache: dict[tuple[int, int], int] = {}
-        self._working_count = self.calendar.working_count
-        self._cutoff = rule.cutoff
-        # SimPy's env.timeout and resource.request are descriptors that build a bound class on
-        # every access; binding them once saves that on every order
-        self._request: Any = self.packers.request  # type: ignore[arg-type]
-        self._release, self._timeout = self.packers.release, self.env.timeout
         self._pickup_cache: dict[int, tuple[tuple[float, ...], float]] = {}
         self._promise_cache: dict[tuple[int, bool], tuple[int | None, int]] = {}
+        self._order = self._order_process()
 
     def __repr__(self) -> str:
         return f"<Model replication={self.replication} now={self.env.now:.0f}min orders={self.order_count}>"
+
+    @property
+    def order_count(self) -> int:
+        """Orders placed so far (each counts once, on the day it was placed)."""
+        return sum(self.tally.orders)
 
     # -- running ---------------------------------------------------------------------------
     def run(self) -> ReplicationResult:
@@ -223,10 +215,7 @@ class Model:
         expo = self.streams["arrivals"].expovariate
         process, order = env.process, self._order
         timeout = env.timeout
-        sku_rnd, region_rnd = self._sku_rng.random, self._region_rng.random
-        names, sku_cum, regions, region_cum = self.sku_names, self._sku_cum, self.region_names, self._region_cum
-        sku_total, region_total, last_sku, last_region = sku_cum[-1], region_cum[-1], len(names) - 1, len(regions) - 1
-        qty = self._qty
+        sku, region, qty = self._sku, self._region, self._qty
         hour = 0
         while until is None or hour * 60 < until:
             rate = self._rate_per_min(hour)
@@ -236,10 +225,7 @@ class Model:
                 t += expo(rate)
                 while t < end:
                     yield timeout(t - env.now)
-                    process(order(t,
-                                  names[min(bisect(sku_cum, sku_rnd() * sku_total), last_sku)],
-                                  max(1, round(qty())),
-                                  regions[min(bisect(region_cum, region_rnd() * region_total), last_region)]))
+                    process(order(t, sku(), max(1, round(qty())), region()))
                     t += expo(rate)
             hour += 1
 
@@ -260,128 +246,153 @@ class Model:
             for _ in range(copies):
                 env.process(self._order(row.minute, row.sku, row.quantity, row.region, promised=promised))
 
-    def _order(
-        self,
-        t0: float,
-        sku_name: str | None,
-        qty: int,
-        region: str | None,
-        *,
-        placed: float | None = None,
-        transit: int | None = None,
-        promised: tuple[int | None, int] | None = None,
-    ) -> Generator[Any, Any, tuple[float, int]]:
-        # The hot path: one call per order. Lists and samplers are bound once in `_bind` and
-        # e-mails are judged inline, which keeps the model within 2x of a bare SimPy loop.
-        env, tally = self.env, self.tally
-        placed = t0 if placed is None else placed
-        day = int(placed // DAY)
-        if day >= len(tally.orders):
-            tally.grow(day + self.config.run.drain_days)
-        self.order_count += 1
-        tally.orders[day] += 1
-        window = self.window is not None and self.window[0] <= placed < self.window[1]
-        if window:
-            self.window_pending += 1
-        if promised is None:
-            cached = self._promise_cache.get((day, placed - day * DAY < self._cutoff))
-            promised = cached if cached is not None else self.promise(placed)
-        p_dispatch, p_delivery = promised
-        due_dispatch, due_delivery = self.due_dispatch, self.due_delivery
-        if p_dispatch is not None:
-            due_dispatch[p_dispatch] += 1
-        due_delivery[p_delivery] += 1
-        email_kept, email_broken, email_rnd = self._email_kept, self._email_broken, self._email_rng
-        if email_rnd() < self._p_confirmation:
-            email_kept[day] += 1
-        else:
-            email_broken[day] += 1
-        if self._calls_per_order and self._call_random() < self._calls_per_order:
-            self.support.start_call(env.now)
-        self.in_warehouse += 1
-        shown = available = None
-        stock = self.stock
-        if stock is not None and sku_name is not None:
-            shown, available, wait = stock.take(stock.skus.get(sku_name) or stock.sku(sku_name), qty)
-            if shown == available:
-                self._avail_kept[day] += 1
-            else:
-                self._avail_broken[day] += 1
-            if wait is not None:
-                yield wait
-        # the pack queue
-        entered = env.now
-        tally.queue_area += tally.queue_len * (entered - tally.queue_since)
-        tally.queue_since = entered
-        tally.queue_len += 1
-        tally.queue_entries += 1
-        request = self._request(priority=placed)
-        if not request.triggered:  # a free packer takes it at once: no need to suspend
-            yield request
-        now = env.now
-        tally.queue_area += tally.queue_len * (now - tally.queue_since)
-        tally.queue_since = now
-        tally.queue_len -= 1
-        if now > entered:
-            tally.queue_waited += 1
-            tally.queue_wait_sum += now - entered
-        service = self._pick()
-        if now < self.horizon:
-            tally.busy_min += service
-        yield self._timeout(service)
-        self._release(request)
-        self.in_warehouse -= 1
-        # carrier
-        now = env.now
-        found = self._pickup_cache.get(int(now // DAY))
-        if found is not None and found[0] and now <= found[0][-1]:
-            pickup = found[0][bisect_left(found[0], now)]
-        else:
-            pickup = self.next_pickup(now)
-        d_day = int(pickup // DAY)
-        if transit is None:
-            transit = int(self._transit[region]())  # type: ignore[index]
-        delivered = self._add_working(d_day, transit)
-        if p_dispatch is not None:
-            if d_day > p_dispatch:
-                self._dispatch_broken[day] += 1
-                if email_rnd() < self._p_delay:  # the delay e-mail
-                    email_kept[day] += 1
-                else:
-                    email_broken[day] += 1
-            else:
-                self._dispatch_kept[day] += 1
-                if p_dispatch in due_dispatch:
-                    due_dispatch[p_dispatch] -= 1
-        if email_rnd() < self._p_dispatch:  # the dispatch e-mail
-            email_kept[day] += 1
-        else:
-            email_broken[day] += 1
-        on_time = delivered <= p_delivery
-        if on_time:
-            self._delivery_kept[day] += 1
-            if p_delivery in due_delivery:
-                due_delivery[p_delivery] -= 1
-        else:
-            self._delivery_broken[day] += 1
-        if window:
-            self.window_counts[0 if on_time else 1] += 1
-            self.window_pending -= 1
-        count = self._working_count  # working days in [0, i), so (day, delivered] is a difference
-        if delivered + 1 < len(count):
-            tally.lead_days[count[delivered + 1] - count[day + 1]] += 1
-        else:
-            tally.lead_days[self.calendar.working_days_between(day, delivered)] += 1
-        if tally.orders_rows is not None:
-            self._row(placed, sku_name, qty, region, p_dispatch, pickup, p_delivery, delivered, shown, available)
-        return pickup, delivered
+    def _order_process(self) -> Callable[..., Generator[Any, Any, tuple[float, int]]]:
+        """The per-order process, as a generator function closed over everything it reads.
 
-    def _add_working(self, day: int, n: int) -> int:
-        key = (day, n)
-        found = self._working_cache.get(key)
-        if found is None:
-            found = self._working_cache[key] = self.calendar.add_working_days(day, n)
-        return found
+        Why a closure: this runs once per order, and the model's speed is measured against a
+        bare SimPy loop (`benchmarks/sim.py`). What it reads is bound once, as cells of the
+        closure, instead of looked up on `self` at every step; tally lists are bound too (they
+        grow in place). The random draws happen in the same order as ever, so a seed gives the
+        same numbers.
+        """
+        env, tally, calendar = self.env, self.tally, self.calendar
+        drain_days, horizon, cutoff = self.config.run.drain_days, self.horizon, self.config.promise.cutoff
+        orders_per_day = tally.orders
+        email_kept, email_broken = tally.kept["email"], tally.broken["email"]
+        avail_kept, avail_broken = tally.kept["availability"], tally.broken["availability"]
+        dispatch_kept, dispatch_broken = tally.kept["dispatch_date"], tally.broken["dispatch_date"]
+        delivery_kept, delivery_broken = tally.kept["delivery_date"], tally.broken["delivery_date"]
+        lead_days = tally.lead_days
+        email_rnd = self._email_rng
+        p_confirmation, p_dispatch_mail, p_delay_mail = self._p_confirmation, self._p_dispatch, self._p_delay
+        calls_per_order, call_random = self.config.support.calls_per_order, self.support.rng.random
+        start_call = self.support.start_call
+        due_dispatch, due_delivery = self.due_dispatch, self.due_delivery
+        promise_cache, pickup_cache, working_cache = self._promise_cache, self._pickup_cache, self._working_cache
+        promise, next_pickup, add_working_days = self.promise, self.next_pickup, calendar.add_working_days
+        working_count, working_days_between = calendar.working_count, calendar.working_days_between
+        stock = self.stock
+        request_packer = self.packers.request  # a BoundClass: bound once, not per order
+        release_packer, timeout, pick = self.packers.release, env.timeout, self._pick
+        transit_of = self._transit
+        row = self._row
+        model = self
+
+        def order(
+            t0: float,
+            sku_name: str | None,
+            qty: int,
+            region: str | None,
+            *,
+            placed: float | None = None,
+            transit: int | None = None,
+            promised: tuple[int | None, int] | None = None,
+        ) -> Generator[Any, Any, tuple[float, int]]:
+            placed = t0 if placed is None else placed
+            day = int(placed // DAY)
+            if day >= len(orders_per_day):
+                tally.grow(day + drain_days)
+            orders_per_day[day] += 1
+            window = model.window
+            in_window = window is not None and window[0] <= placed < window[1]
+            if in_window:
+                model.window_pending += 1
+            if promised is None:
+                promised = promise_cache.get((day, placed - day * DAY < cutoff))
+                if promised is None:
+                    promised = promise(placed)
+            p_dispatch, p_delivery = promised
+            if p_dispatch is not None:
+                due_dispatch[p_dispatch] += 1
+            due_delivery[p_delivery] += 1
+            if email_rnd() < p_confirmation:
+                email_kept[day] += 1
+            else:
+                email_broken[day] += 1
+            if calls_per_order and call_random() < calls_per_order:
+                start_call(env._now)
+            model.in_warehouse += 1
+            shown = available = None
+            if stock is not None and sku_name is not None:
+                shown, available, wait = stock.take(stock.skus.get(sku_name) or stock.sku(sku_name), qty)
+                if shown == available:
+                    avail_kept[day] += 1
+                else:
+                    avail_broken[day] += 1
+                if wait is not None:
+                    yield wait
+            # the pack queue
+            entered = env._now
+            tally.queue_area += tally.queue_len * (entered - tally.queue_since)
+            tally.queue_since = entered
+            tally.queue_len += 1
+            tally.queue_entries += 1
+            request = request_packer(priority=placed)
+            if not request.triggered:  # a free packer takes it at once: no need to suspend
+                yield request
+            now = env._now
+            tally.queue_area += tally.queue_len * (now - tally.queue_since)
+            tally.queue_since = now
+            tally.queue_len -= 1
+            if now > entered:
+                tally.queue_waited += 1
+                tally.queue_wait_sum += now - entered
+            service = pick()
+            if now < horizon:
+                tally.busy_min += service
+            yield timeout(service)
+            release_packer(request)
+            model.in_warehouse -= 1
+            # carrier
+            now = env._now
+            found = pickup_cache.get(int(now // DAY))
+            if found is None:
+                pickup = next_pickup(now)
+            else:  # next_pickup's answer from its cache: today's next pick-up, else the next day's first
+                today = found[0]
+                pickup = today[bisect_left(today, now)] if today and now <= today[-1] else found[1]
+            d_day = int(pickup // DAY)
+            if transit is None:
+                transit = int(transit_of[region]())  # type: ignore[index]
+            key = (d_day, transit)
+            delivered = working_cache.get(key)
+            if delivered is None:
+                delivered = working_cache[key] = add_working_days(d_day, transit)
+            if p_dispatch is not None:
+                if d_day > p_dispatch:
+                    dispatch_broken[day] += 1
+                    if email_rnd() < p_delay_mail:  # the delay e-mail
+                        email_kept[day] += 1
+                    else:
+                        email_broken[day] += 1
+                else:
+                    dispatch_kept[day] += 1
+                    if p_dispatch in due_dispatch:
+                        due_dispatch[p_dispatch] -= 1
+            if email_rnd() < p_dispatch_mail:  # the dispatch e-mail
+                email_kept[day] += 1
+            else:
+                email_broken[day] += 1
+            on_time = delivered <= p_delivery
+            if on_time:
+                delivery_kept[day] += 1
+                if p_delivery in due_delivery:
+                    due_delivery[p_delivery] -= 1
+            else:
+                delivery_broken[day] += 1
+            if in_window:
+                model.window_counts[0 if on_time else 1] += 1
+                model.window_pending -= 1
+            # working days in [0, i), so (day, delivered] is a difference
+            if delivered + 1 < len(working_count):
+                lead_days[working_count[delivered + 1] - working_count[day + 1]] += 1
+            else:
+                lead_days[working_days_between(day, delivered)] += 1
+            if tally.orders_rows is not None:
+                row(placed, sku_name, qty, region, p_dispatch, pickup, p_delivery, delivered, shown, available)
+            return pickup, delivered
+
+        return order
 
     def _deadlines(self) -> Generator[Any, Any, None]:
         """At the last pick-up: orders that missed their dispatch day; at midnight: orders that

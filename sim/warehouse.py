@@ -12,65 +12,113 @@ event at all; one that does not waits, first come first served, for a replenishm
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import Any
+from heapq import heapify, heappop, heappush
+from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.events import NORMAL
 
 from sim.calendar import DAY, ModelCalendar
 from sim.config import Stock, Warehouse
 
-__all__ = ["HeapQueue", "Packers", "Shifts", "SkuStock", "StockRoom"]
-
-
-class HeapQueue(list[Any]):
-    """A put queue kept as a binary heap of requests (which order themselves by `key`).
-
-    SimPy's `PriorityResource` keeps its queue in a `SortedQueue` that re-sorts the whole list
-    on every request: O(n) per order, so an ad spike that queues thousands of orders turns the
-    model quadratic. `Resource._trigger_put` only ever looks at item 0 and pops it (its
-    `_do_put` returns None, which stops the scan), so a heap gives the same order in O(log n).
-    Being a list, its `len()` and `[0]` stay C calls on SimPy's hot path. Cancelling (rare:
-    shift blockers) removes and re-heapifies.
-    """
-
-    def append(self, request: Any) -> None:
-        heapq.heappush(self, request)
-
-    def pop(self, index: Any = -1) -> Any:
-        if index != 0:
-            raise IndexError("HeapQueue only pops its head")
-        return heapq.heappop(self)
-
-    def remove(self, request: Any) -> None:
-        list.remove(self, request)
-        heapq.heapify(self)
+__all__ = ["OrderRequest", "PackerRelease", "Packers", "Shifts", "SkuStock", "StockRoom"]
 
 
 class OrderRequest(simpy.resources.resource.Request):
-    """A packer request: lower `priority` first, then first come (a per-resource sequence)."""
+    """A packer request: lower `priority` first, then first come.
+
+    Built by hand rather than through SimPy's `Put.__init__`: the same attributes and the same
+    single event, scheduled at the same moment, without the generic queue scan (see `Packers`).
+    """
+
+    resource: Packers
 
     def __init__(self, resource: Packers, priority: float = 0) -> None:
+        env = resource._env
+        self.env = env
+        self.callbacks = []  # SimPy adds `_trigger_get`, a no-op here: releases never queue
+        self.resource = resource
+        self.proc = env._active_proc
         self.priority = priority
-        self.key = (priority, next(resource.sequence))
-        super().__init__(resource)
+        if not resource.waiting and len(resource.users) < resource._capacity:
+            resource.grant(self)  # what queueing it and then granting the head would do
+        else:
+            heappush(resource.waiting, (priority, next(resource.sequence), self))
+            resource._trigger_put(None)
 
-    def __lt__(self, other: OrderRequest) -> bool:
-        return self.key < other.key
+    def cancel(self) -> None:
+        if not self.triggered:
+            self.resource.withdraw(self)
+
+
+class PackerRelease(simpy.resources.resource.Release):
+    """A packer handed back: triggered at once; when it is processed, the next order in line
+    gets the packer (SimPy's `Release` without its get queue, which is always empty here)."""
+
+    def __init__(self, resource: Packers, request: simpy.resources.resource.Request) -> None:
+        env = resource._env
+        self.env = env
+        self.callbacks = [resource._trigger_put]
+        self.request = request
+        self.resource = resource
+        self.proc = env._active_proc
+        try:
+            resource.users.remove(request)
+        except ValueError:  # released twice, or a blocker withdrawn: as SimPy, not an error
+            pass
+        self._ok = True
+        self._value = None
+        heappush(env._queue, (env._now, NORMAL, next(env._eid), self))  # env.schedule(self), inlined
 
 
 class Packers(simpy.Resource):
-    """A resource whose requests carry a priority (lower first, then first come), queued in a heap."""
+    """A resource whose requests carry a priority (lower first, then first come).
 
-    PutQueue = HeapQueue
-    request = simpy.core.BoundClass(OrderRequest)
+    Why not `simpy.PriorityResource`: its `SortedQueue` re-sorts the whole queue on every
+    request, O(n) per order, so an ad spike that queues thousands of orders turned the model
+    quadratic; and SimPy's generic `Put`/`Get` machinery (a queue scan and several calls per
+    request and per release) was a third of the model's cost per order. Here waiting requests
+    sit in a heap of `(priority, sequence, request)`, compared in C, and requests and releases
+    schedule exactly the events SimPy would, in the same order. This leans on SimPy 4's event
+    internals (`_value`, `_ok`, the environment's `_queue` and `_eid`); `tests/test_sim_warehouse.py`
+    replays random request, release and cancel sequences on this and on `simpy.PriorityResource`
+    and compares every grant, so a SimPy release that changes them fails there first.
+    """
+
+    if TYPE_CHECKING:  # SimPy's own idiom: typed methods for the checker, bound classes at run time
+        def request(self, priority: float = 0) -> OrderRequest: ...
+        def release(self, request: simpy.resources.resource.Request) -> PackerRelease: ...
+    else:
+        request = simpy.core.BoundClass(OrderRequest)
+        release = simpy.core.BoundClass(PackerRelease)
 
     def __init__(self, env: simpy.Environment, capacity: int = 1) -> None:
-        self.sequence = itertools.count()
         super().__init__(env, capacity)
+        self.sequence = itertools.count()
+        self.waiting: list[tuple[float, int, OrderRequest]] = []  # the line (SimPy's `queue` stays empty)
+
+    def grant(self, request: OrderRequest) -> None:
+        """Give `request` a packer: SimPy's `_do_put` and `succeed`, inlined."""
+        self.users.append(request)
+        env = self._env
+        request.usage_since = env._now
+        request._ok = True
+        request._value = None
+        heappush(env._queue, (env._now, NORMAL, next(env._eid), request))
+
+    def _trigger_put(self, get_event: Any) -> None:
+        """Grant the head of the line a packer if one is free (SimPy's `_trigger_put` for a
+        queue whose `_do_put` stops after the head)."""
+        waiting = self.waiting
+        if waiting and len(self.users) < self._capacity:
+            self.grant(heappop(waiting)[2])
+
+    def withdraw(self, request: OrderRequest) -> None:
+        self.waiting = [entry for entry in self.waiting if entry[2] is not request]
+        heapify(self.waiting)
 
 
 class Shifts:

@@ -9,7 +9,7 @@ import pytest
 from keepword.errors import BadInput
 from sim.api import load_sim_config
 from sim.config import SimConfig
-from sim.distributions import parse_dist
+from sim.distributions import parse_dist, weighted_choice
 from sim.sweep import apply_point, grid, group_label, parse_sweep
 
 GOOD = """\
@@ -76,6 +76,23 @@ def test_distributions_parse_and_sample_with_their_mean():
         assert sample == pytest.approx(mean, rel=0.05), spec
     with pytest.raises(ValueError, match="LOW must not exceed HIGH"):
         parse_dist({"between": [6, 2]})
+
+
+@pytest.mark.parametrize(("u", "expected"), [
+    (0.0, "a"), (0.4999, "a"), (0.5, "b"), (0.7499, "b"), (0.75, "c"), (0.9999999, "c"),
+    (1.0, "rounding"),  # rnd() * total rounded up to total: the last value, never an IndexError
+])
+def test_weighted_choice_picks_by_running_totals(u, expected):
+    pick = weighted_choice(["a", "b", "c", "rounding"], [2, 1, 1, 0], lambda: u)
+    assert pick() == expected
+
+
+def test_weighted_choice_frequencies_follow_the_weights():
+    pick = weighted_choice(["near", "far"], [0.6, 0.4], random.Random(5).random)
+    draws = [pick() for _ in range(20000)]
+    assert draws.count("near") / len(draws) == pytest.approx(0.6, abs=0.015)
+    with pytest.raises(ValueError, match="one weight per value"):
+        weighted_choice(["a"], [1, 2], random.random)
 
 
 @pytest.mark.parametrize(("text", "values"), [
