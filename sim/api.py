@@ -124,10 +124,12 @@ def simulate(
 def _run_with_progress(jobs: list[Job], processes: int | None, cluster: str | None, progress: bool) -> list[Any]:
     if not progress:
         return run_jobs(jobs, processes=processes, cluster=cluster)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    # on stderr, as the shopper's bar: stdout carries only the figures, for pipes and files
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=False) as bar:
+                  console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task("replications", total=len(jobs))
         return run_jobs(jobs, processes=processes, cluster=cluster, on_done=lambda: bar.advance(task))
 

@@ -118,6 +118,15 @@ def test_cli_simulate_prints_a_table_and_writes_orders(tmp_path, scenario, capsy
         assert [r.status for r in ledger.runs()] == ["complete"]
 
 
+def test_cli_simulate_progress_goes_to_stderr_and_figures_to_stdout(tmp_path, scenario, capsys):
+    code = main(["simulate", str(scenario), "--replications", "2", "--processes", "1",
+                 "--ledger", str(tmp_path / "l.db")])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "simulating" in captured.err and "2/2" in captured.err
+    assert "simulating" not in captured.out and "on time" in captured.out
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--sweep", "packers=8..3"], "keepword: error: --sweep 'packers=8..3': a range needs LOW <= HIGH"),
     (["--replications", "0"], "keepword: error: --replications 0: give at least 1"),
