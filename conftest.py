@@ -7,7 +7,11 @@ overrides are imported here because a conftest's fixtures beat every plugin's, w
 the plugins load in (microsoft/playwright-pytest#76: they take the original and merge into it).
 """
 
-from journeys.plugin import browser_context_args, browser_type_launch_args
+import pytest
+
+pytest.register_assert_rewrite("journeys.plugin")  # before the import below, or pytest warns it can't
+
+from journeys.plugin import browser_context_args, browser_type_launch_args  # noqa: E402
 
 pytest_plugins = ["journeys.plugin"]
 
