@@ -8,6 +8,10 @@ inconclusive claims pass, noted in `system-out`. One `testsuite` per shopper run
 failures that belong to no journey get a test case of their own, named after their step. Test
 case names are stable across runs (journey name and shopper), so CI can track their history.
 Model runs are predictions, not tests, and are left out.
+
+Times are what the ledger can vouch for: a journey's case runs from its start to the last claim
+or harness error it recorded in its own run (a later follow-up does not stretch it); a suite
+from its run's start to its end, or 0 for a run that never ended (killed mid-way).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 from reports.scoring import JourneyScore, Scorecard, ScoredClaim, ScoredFailure
@@ -44,6 +49,16 @@ def _failure_line(sf: ScoredFailure) -> str:
     return f"{sf.failure.step}: {sf.failure.message}{url}"
 
 
+def _seconds(start: datetime | None, end: datetime | None) -> str:
+    return f"{max(0.0, (end - start).total_seconds()):.3f}" if start is not None and end is not None else "0"
+
+
+def _journey_seconds(journey: JourneyScore) -> str:
+    moments = [c.claim.made_at for c in journey.claims if c.run_id == journey.run_id]
+    moments += [f.failure.at for f in journey.failures if f.run_id == journey.run_id]
+    return _seconds(journey.journey.started_at, max(moments, default=None))
+
+
 def _case(
     suite: ET.Element,
     classname: str,
@@ -51,8 +66,9 @@ def _case(
     claims: list[ScoredClaim],
     failures: list[ScoredFailure],
     counts: dict[str, int],
+    seconds: str = "0",
 ) -> None:
-    case = ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name), time="0")
+    case = ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name), time=seconds)
     counts["tests"] += 1
     broken = [c for c in claims if c.status == "broken"]
     if broken:
@@ -111,13 +127,13 @@ def junit_xml(card: Scorecard) -> ET.Element:
             base = f"{j.journey.name}[{j.journey.shopper}]" if j.journey.shopper else j.journey.name
             seen[base] += 1
             name = base if seen[base] == 1 else f"{base}#{seen[base]}"
-            _case(suite, f"keepword.{run.kind}", name, j.claims, j.failures, counts)
+            _case(suite, f"keepword.{run.kind}", name, j.claims, j.failures, counts, _journey_seconds(j))
         for f in orphans.get(run.id, []):
             _case(suite, f"keepword.{run.kind}", f"harness: {f.failure.step}", [], [f], counts)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
-        suite.set("time", "0")
+        suite.set("time", _seconds(run.started_at, run.ended_at))
     for key, value in totals.items():
         root.set(key, str(value))
     return root

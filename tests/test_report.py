@@ -148,6 +148,31 @@ def test_junit_has_one_case_per_journey_failures_for_broken_errors_for_harness(s
     assert all(c.find("error").get("type") == "harness_error" for c in errors)
 
 
+def test_junit_times_run_from_a_journeys_start_to_its_last_record_in_its_own_run(sample_report):
+    book, _, result = sample_report
+    root = ET.parse(result.junit_path).getroot()
+    seconds = "ROUND((julianday(MAX(t)) - julianday(j.started_at)) * 86400, 3)"
+    truth = {(run_id, f"{name}[{shopper}]"): secs for run_id, name, shopper, secs in book.query(
+        f"SELECT j.run_id, j.name, j.shopper, {seconds} FROM journeys j JOIN ("
+        "  SELECT journey_id, run_id, made_at AS t FROM claims"
+        "  UNION ALL SELECT journey_id, run_id, at FROM harness_failures"
+        ") r ON r.journey_id = j.id AND r.run_id = j.run_id GROUP BY j.id")}
+    assert len(truth) == len(set(truth)) and any(secs >= 60 for secs in truth.values()), \
+        "the sample must have journeys that take time"
+    checked = 0
+    for suite in root.findall("testsuite"):
+        run_id = int(suite.get("name").split(":")[0].removeprefix("run "))
+        for case in suite.findall("testcase"):
+            if (run_id, case.get("name")) in truth:
+                assert float(case.get("time")) == pytest.approx(truth[run_id, case.get("name")], abs=0.002)
+                checked += 1
+        ((started, ended),) = book.query("SELECT r.started_at, e.ended_at FROM runs r "
+                                         "LEFT JOIN run_ends e ON e.run_id = r.id WHERE r.id = ?", (run_id,))
+        expected = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds() if ended else 0
+        assert float(suite.get("time")) == pytest.approx(expected, abs=0.002)
+    assert checked == len(truth)
+
+
 def test_report_selects_runs_and_refuses_unknown_ones(sample_report, tmp_path):
     book, sample, _ = sample_report
     second = sample.shop_runs[1]
