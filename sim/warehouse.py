@@ -67,7 +67,7 @@ class PackerRelease(simpy.resources.resource.Release):
         self.proc = env._active_proc
         try:
             resource.users.remove(request)
-        except ValueError:  # released twice, or a blocker withdrawn: as SimPy, not an error
+        except ValueError:  # released twice: ignored, as SimPy does
             pass
         self._ok = True
         self._value = None
@@ -79,8 +79,8 @@ class Packers(simpy.Resource):
 
     Why not `simpy.PriorityResource`: its `SortedQueue` re-sorts the whole queue on every
     request, O(n) per order, so an ad spike that queues thousands of orders turned the model
-    quadratic; and SimPy's generic `Put`/`Get` machinery (a queue scan and several calls per
-    request and per release) was a third of the model's cost per order. Here waiting requests
+    quadratic; and SimPy's generic `Put`/`Get` machinery (a queue scan and several Python calls
+    per request and per release) sat on the model's hottest path. Here waiting requests
     sit in a heap of `(priority, sequence, request)`, compared in C, and requests and releases
     schedule exactly the events SimPy would, in the same order. This leans on SimPy 4's event
     internals (`_value`, `_ok`, the environment's `_queue` and `_eid`); `tests/test_sim_warehouse.py`
