@@ -205,11 +205,24 @@ def _follow_deliveries(
                     observe_delivery(roles, store_profile.status, claim, notebook,
                                      _tolerances(ledger, claim, scenario, cache), step="follow-up")
                 except (HarnessError, PlaywrightError) as exc:
-                    notebook.harness("follow-up", f"{claim.url}: {str(exc).splitlines()[0]}", url=claim.url)
+                    notebook.harness("follow-up", _harness_message(claim.url, exc), url=claim.url)
                 notebook.flush()
         finally:
             context.close()
             browser.close()
+
+
+def _harness_message(url: str, exc: Exception) -> str:
+    """One line; a store that is gone says so, and what to do, rather than Chromium's net:: code."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "ERR_CONNECTION_REFUSED" in first:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        return (f"{parts.scheme}://{parts.netloc}/ refused the connection: the store that took this order is not "
+                f"running. Start it again (a demo store `keepword shop` started itself stops with its run; "
+                f"`keepword demo` shops and follows up in one go) ({url})")
+    return f"{url}: {first}"
 
 
 def _run_of(ledger: Ledger, claim: Claim, cache: dict[Any, Any]) -> int | None:

@@ -23,6 +23,7 @@ class ShopResult:
     journeys: int = 0
     findings: list[Finding] = field(default_factory=list, repr=False)
     harness_messages: list[str] = field(default_factory=list, repr=False)
+    store_stopped: bool = False  # keepword started the demo store for this run, and stopped it after
 
     @property
     def exit_code(self) -> int:

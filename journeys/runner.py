@@ -113,7 +113,7 @@ def shop(
             raise fatal
     return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
                       inconclusive=totals["inconclusive"], journeys=totals["journeys"], findings=findings,
-                      harness_messages=problems)
+                      harness_messages=problems, store_stopped=target.store is not None)
 
 
 def _worker(

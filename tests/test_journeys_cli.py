@@ -27,8 +27,9 @@ def test_shop_then_follow_up_exit_0(tmp_path, capsys):
     ledger = tmp_path / "ledger.db"
     scenario = _scenario(tmp_path, journeys="[guest_checkout]")
     assert main(["shop", str(scenario), "--ledger", str(ledger), "--no-progress"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "1 journeys" in out and "0 broken" in out and "0 harness errors" in out
+    assert "1 open" in out and "note: 1 claim stays open" in err and "`keepword demo`" in err
     with open_ledger(ledger) as book:
         assert book.runs()[0].kind == "shop" and book.runs()[0].status == "complete"
         mail_dir = Path(book.runs()[0].params["mail_dir"])
@@ -38,10 +39,11 @@ def test_shop_then_follow_up_exit_0(tmp_path, capsys):
     assert main(["follow-up", "--ledger", str(ledger), "--no-progress"]) == 3
     out = capsys.readouterr().out
     assert "1 still open" in out and "1 harness errors" in out
+    assert "refused the connection: the store that took this order is not running" in out
     with open_ledger(ledger) as book:
         assert [r.kind for r in book.runs()] == ["shop", "follow-up"]
         [failure] = book.harness_failures([book.runs()[1].id])
-        assert "order-status" in failure.message
+        assert "order-status" in failure.message and "ERR_CONNECTION_REFUSED" not in failure.message
 
 
 def test_broken_promise_exits_1(tmp_path, capsys):

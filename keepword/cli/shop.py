@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console, err_console
 
 
 @app.command("shop")
@@ -46,4 +46,12 @@ def shop_command(
         f"-> {ledger}",
         markup=False, highlight=False, soft_wrap=True,
     )
+    if result.open and result.store_stopped:
+        err_console.print(
+            f"note: {result.open} {'claim stays' if result.open == 1 else 'claims stay'} open (deliveries not yet "
+            "due, e-mails not yet read), and the demo store keepword started for this run has stopped, so "
+            "`keepword follow-up` cannot reach it. `keepword demo` shops and follows up in one go; or start "
+            "`keepword store` and shop it with --base-url (README: \"Shop the demo store\").",
+            markup=False, highlight=False, soft_wrap=True,
+        )
     return result.exit_code
