@@ -1,10 +1,13 @@
 """Fault injection: which lies the store tells, to whom, and the ground truth of each one.
 
 Each fault kind has a rate (0..1) and a seed. Whether a fault hits is decided from the seed,
-the kind and a key (the session id for faults a shopper meets while browsing, the order number
-for faults of a placed order): `random.Random(f"{seed}:{kind}:{key}").random() < rate`. The
-same session therefore meets the same lies on every page, runs are reproducible, and no state
-is needed to remember a decision.
+the kind and a key: `random.Random(f"{seed}:{kind}:{key}").random() < rate`, where the key is
+`session-N` for faults a shopper meets while browsing (the store's N-th session) and `order-N`
+for faults of a placed order (its N-th order). The same session therefore meets the same lies
+on every page, no state is needed to remember a decision, and a run is reproducible: the same
+seeds and the same sequence of visitors meet the same faults, whatever the random session ids
+and order-number tag of this store process (a shopper running its journeys one after another
+is such a sequence; shoppers in parallel are not, since who arrives N-th is up to the scheduler).
 
 Every time a fault actually shows (a page, the JSON-LD, an e-mail, a delivery), the store
 appends one JSON line to the ground-truth log, so keepword's detection can be scored: what
@@ -119,7 +122,7 @@ class FaultPlan:
         return f"<FaultPlan {', '.join(active) or 'honest'}>"
 
     def get(self, kind: str, key: str) -> Any:
-        """The fault's settings if it hits `key` (a session id or order number), else None."""
+        """The fault's settings if it hits `key` (`session-N` or `order-N`), else None."""
         fault = getattr(self.config, kind)
         if fault is None or fault.rate <= 0:
             return None

@@ -69,18 +69,18 @@ class Mailer:
         """Schedule the confirmation of `order` (the faults decide if, when and what)."""
         shop = self.shop
         now = shop.clock.now()
-        if shop.faults.get("email_missing", order.number) is not None:
+        if shop.faults.get("email_missing", order.fault_key) is not None:
             shop.truth.record("email_missing", where="email", session=order.session_id, order=order.number,
                               honest="sent", shown=None, store_time=now)
             return
         delay = 0.0
-        late = shop.faults.get("email_late", order.number)
+        late = shop.faults.get("email_late", order.fault_key)
         if late is not None:
             delay = late.delay_seconds
             shop.truth.record("email_late", where="email", session=order.session_id, order=order.number,
                               honest=0, shown=delay, store_time=now)
         total_shown = None
-        wrong = shop.faults.get("email_wrong_total", order.number)
+        wrong = shop.faults.get("email_wrong_total", order.fault_key)
         if wrong is not None:
             lie = order.total + shop.locale.money(wrong.amount)
             total_shown = shop.locale.format(lie)

@@ -35,6 +35,7 @@ class Session:
     """One shopper's basket and checkout answers, keyed by the `kw_session` cookie."""
 
     id: str
+    number: int = 0  # the n-th session this store made: what fault decisions key on
     basket: dict[str, int] = field(default_factory=dict)
     email: str | None = None
     address: dict[str, str] | None = None
@@ -46,6 +47,10 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<Session {self.id} {len(self.basket)} lines>"
+
+    @property
+    def fault_key(self) -> str:
+        return f"session-{self.number}"
 
     def reset_checkout(self) -> None:
         self.shipping = self.promise = self.card = None
@@ -87,9 +92,14 @@ class Order:
     schedule: Schedule
     status_url: str
     card: str
+    sequence: int = 0  # the n-th order (the number's last part): what fault decisions key on
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.total}>"
+
+    @property
+    def fault_key(self) -> str:
+        return f"order-{self.sequence}"
 
     def status(self, now: datetime) -> str:
         if now >= self.schedule.delivered_at:
@@ -125,6 +135,7 @@ class Shop:
         self.lock = asyncio.Lock()
         self._tag = secrets.token_hex(2).upper()
         self._sequence = 1000
+        self._sessions_made = 0
         self.methods = [
             ShippingMethod(m.code, m.name, m.transit_days, m.promise) for m in config.shipping
         ]
@@ -139,7 +150,8 @@ class Shop:
         """The session for a cookie value, or a new one (True when new)."""
         if sid and sid in self.sessions:
             return self.sessions[sid], False
-        fresh = Session(secrets.token_hex(12))
+        self._sessions_made += 1
+        fresh = Session(secrets.token_hex(12), number=self._sessions_made)
         self.sessions[fresh.id] = fresh
         return fresh, True
 
@@ -155,7 +167,7 @@ class Shop:
 
     def check_stale(self, session: Session, product: Product, where: str) -> None:
         """Raise SoldOut when the stale-availability fault refuses this action ("add"/"place")."""
-        fault = self.faults.get("stale_availability", session.id)
+        fault = self.faults.get("stale_availability", session.fault_key)
         if fault is None or self.stock[product.sku] <= 0:
             return
         if (fault.where == "add") == (where == "add"):
@@ -168,7 +180,7 @@ class Shop:
     def unit_price(self, session: Session, product: Product, step: str) -> Money:
         """The unit price shown at `step` (one of PRICE_STEPS) to this session."""
         honest = self.locale.money(product.price)
-        fault = self.faults.get("price_drift", session.id)
+        fault = self.faults.get("price_drift", session.fault_key)
         if fault is None:
             return honest
         if fault.step == "listing":
@@ -189,7 +201,7 @@ class Shop:
     def jsonld_offer(self, session: Session, product: Product, shown_price: Money) -> tuple[Money, str]:
         """(price, availability URL) for the product page's JSON-LD, lying if the fault hits."""
         text, schema = self.availability(product)
-        fault = self.faults.get("jsonld_mismatch", session.id)
+        fault = self.faults.get("jsonld_mismatch", session.fault_key)
         if fault is None:
             return shown_price, schema
         if fault.field == "price":
@@ -220,7 +232,7 @@ class Shop:
     def shipping_charge(self, session: Session, method: ShippingMethod, step: str) -> Money:
         """The charge shown at `step`: "shipping", "checkout" (preview) or "order"."""
         honest = self.locale.money(self._charges[method.code])
-        fault = self.faults.get("shipping_change", session.id)
+        fault = self.faults.get("shipping_change", session.fault_key)
         if fault is None or method.digital or step == "shipping":
             return honest
         if fault.where == "order" and step != "order":
@@ -293,12 +305,13 @@ class Shop:
                                  tuple((line.product.sku, line.quantity) for line in quote.lines))
             schedule = self.fulfilment.schedule(placed)
             total = quote.total
-            mismatch = self.faults.get("total_mismatch", number)
+            fault_key = f"order-{self._sequence}"
+            mismatch = self.faults.get("total_mismatch", fault_key)
             if mismatch is not None:
                 total = quote.total + self.locale.money(mismatch.amount)
                 self.truth.record("total_mismatch", where="confirmation", session=session.id, order=number,
                                   honest=quote.total, shown=total, store_time=now)
-            late = self.faults.get("late_delivery", number)
+            late = self.faults.get("late_delivery", fault_key)
             if late is not None and not method.digital:
                 # N days after the promised day (not after the honest delivery, which may be early)
                 day = session.promise.latest + timedelta(days=late.days)
@@ -311,7 +324,7 @@ class Shop:
                           quote.lines, method, quote.subtotal, quote.shipping, total, session.promise,
                           now, schedule,
                           f"{base_url}order-status?{urlencode({'order': number, 'email': session.email})}",
-                          session.card or "")
+                          session.card or "", sequence=self._sequence)
             self.orders[number] = order
             session.orders.append(number)
             session.drift_logged.clear()
