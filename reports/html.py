@@ -260,18 +260,8 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
         "ledger": summary["ledger"],
         "runs": [{**r, "scenario": _short_path(r["scenario"]), "started": (r["started_at"] or "")[:19].replace("T", " ")}
                  for r in summary["runs"]],
-        "headline": {
-            "rate": pct(overall["rate"]),
-            "rate_raw": "" if overall["rate"] is None else repr(overall["rate"]),
-            "interval": interval_text(overall["lo"], overall["hi"]),
-            "kept": overall["kept"],
-            "broken": overall["broken"],
-            "inconclusive": overall["inconclusive"],
-            "open": overall["open"],
-            "harness_errors": obs["harness_errors"],
-            "journeys": obs["journeys"]["total"],
-            "claims": overall["claims"],
-        },
+        "headline": _rate_row("all promises", overall, harness_errors=obs["harness_errors"],
+                              journeys=obs["journeys"]["total"]),
         "journey_outcomes": [
             {"name": _OUTCOME_WORDS[k], "key": k, "count": v} for k, v in outcomes.items() if v
         ],
