@@ -73,7 +73,6 @@ class Model:
         # samplers, each bound to its own stream
         self._pick = config.warehouse.pick_pack_min.sampler(streams["pick_pack"])
         self._qty = config.traffic.quantity.sampler(streams["quantity"])
-        self._email_rng = streams["email"].random
         regions = config.carrier.regions
         self.region_names = list(regions)
         transit_rng = streams["transit"]
@@ -111,12 +110,7 @@ class Model:
             env.process(self._arrivals(None if open_ended else self.horizon))
 
     def _bind(self) -> None:
-        """Bind what the per-order process reads once, as locals of its closure (`_order_process`)."""
-        emails = EmailTiming(self.config.emails, self.streams["email"])
-        rule = self.config.promise
-        self._p_confirmation = emails.on_time_probability(rule.confirmation_within_min)
-        self._p_dispatch = emails.on_time_probability(rule.dispatch_within_min)
-        self._p_delay = emails.on_time_probability(rule.delay_within_min)
+        """The date caches, and the per-order process closed over them (`_order_process`)."""
         self._working_cache: dict[tuple[int, int], int] = {}
         self._pickup_cache: dict[int, tuple[tuple[float, ...], float]] = {}
         self._promise_cache: dict[tuple[int, bool], tuple[int | None, int]] = {}
@@ -263,8 +257,11 @@ class Model:
         dispatch_kept, dispatch_broken = tally.kept["dispatch_date"], tally.broken["dispatch_date"]
         delivery_kept, delivery_broken = tally.kept["delivery_date"], tally.broken["delivery_date"]
         lead_days = tally.lead_days
-        email_rnd = self._email_rng
-        p_confirmation, p_dispatch_mail, p_delay_mail = self._p_confirmation, self._p_dispatch, self._p_delay
+        email_rnd = self.streams["email"].random
+        emails, rule = EmailTiming(self.config.emails, self.streams["email"]), self.config.promise
+        p_confirmation = emails.on_time_probability(rule.confirmation_within_min)
+        p_dispatch_mail = emails.on_time_probability(rule.dispatch_within_min)
+        p_delay_mail = emails.on_time_probability(rule.delay_within_min)
         calls_per_order, call_random = self.config.support.calls_per_order, self.support.rng.random
         start_call = self.support.start_call
         due_dispatch, due_delivery = self.due_dispatch, self.due_delivery
