@@ -17,6 +17,7 @@ from journeys.notebook import Notebook, Reading
 from journeys.ordering import AWAITS_EMAIL
 from journeys.reading import read_date
 from journeys.result import ShopResult
+from keepword.errors import harness_line
 from keepword.kinds import ClaimKind
 from keepword.ledger import Ledger
 from keepword.profile import StatusPage
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from journeys.roles import Roles
 
 __all__ = ["follow_up", "observe_delivery"]
+
+
+# what a refused status page says after the store's name: the usual reason, and the way out
+_GONE_ADVICE = ("Start it again (a demo store `keepword shop` started itself stops with its run; "
+                "`keepword demo` shops and follows up in one go)")
 
 
 def observe_delivery(
@@ -205,24 +211,13 @@ def _follow_deliveries(
                     observe_delivery(roles, store_profile.status, claim, notebook,
                                      _tolerances(ledger, claim, scenario, cache), step="follow-up")
                 except (HarnessError, PlaywrightError) as exc:
-                    notebook.harness("follow-up", _harness_message(claim.url, exc), url=claim.url)
+                    line = harness_line(exc, store="the store that took this order", advice=_GONE_ADVICE)
+                    notebook.harness("follow-up", f"{line} ({claim.url})", url=claim.url)
                 notebook.flush()
         finally:
             context.close()
             browser.close()
 
-
-def _harness_message(url: str, exc: Exception) -> str:
-    """One line; a store that is gone says so, and what to do, rather than Chromium's net:: code."""
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "ERR_CONNECTION_REFUSED" in first:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        return (f"{parts.scheme}://{parts.netloc}/ refused the connection: the store that took this order is not "
-                f"running. Start it again (a demo store `keepword shop` started itself stops with its run; "
-                f"`keepword demo` shops and follows up in one go) ({url})")
-    return f"{url}: {first}"
 
 
 def _run_of(ledger: Ledger, claim: Claim, cache: dict[Any, Any]) -> int | None:

@@ -36,7 +36,7 @@ from journeys.reading import (
 )
 from journeys.roles import Roles
 from journeys.target import Target
-from keepword.errors import HarnessError, UnsafeAction
+from keepword.errors import HarnessError, UnsafeAction, harness_line
 from keepword.kinds import ClaimKind
 from keepword.money import Money
 from keepword.profile import Find, StoreProfile
@@ -155,7 +155,7 @@ class Shopper(OrderSteps):
             self.notebook.flush()
             raise
         except (HarnessError, Unreadable, PlaywrightError, AssertionError) as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = harness_line(exc)
             if not isinstance(exc, HarnessError):
                 message = f"{self.profile.path or self.profile.name}: {name}: {message}"
             shot = self.screenshot(f"harness-{name}")

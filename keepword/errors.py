@@ -12,7 +12,9 @@ exactly one line and no traceback.
 
 from __future__ import annotations
 
-__all__ = ["BadInput", "HarnessError", "KeepwordError", "UnsafeAction"]
+import re
+
+__all__ = ["BadInput", "HarnessError", "KeepwordError", "UnsafeAction", "harness_line"]
 
 
 class KeepwordError(Exception):
@@ -47,3 +49,17 @@ class HarnessError(KeepwordError):
         super().__init__(message)
         self.url = url
         self.screenshot = screenshot
+
+
+def harness_line(exc: BaseException, *, store: str = "the store", advice: str = "") -> str:
+    """An exception as the one line a harness failure is recorded with: its first line (a
+    browser's message goes on with a call log), or its type. A refused connection is said in
+    words, with `advice`, because Chromium's `net::ERR_CONNECTION_REFUSED` does not tell a user
+    that the store is simply not running."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "ERR_CONNECTION_REFUSED" not in first:
+        return first
+    origin = re.search(r"https?://[^/\s]+", first)
+    line = f"{origin.group(0) + '/' if origin else 'the store'} refused the connection: {store} is not running"
+    return f"{line}. {advice}" if advice else line

@@ -74,3 +74,20 @@ def test_changed_page_exits_3(tmp_path, capsys):
     code = main(["shop", str(_scenario(tmp_path, profile=profile)), "--ledger", str(tmp_path / "l.db"), "--no-progress"])
     assert code == 3
     assert "1 harness errors" in capsys.readouterr().out
+
+
+def test_a_store_that_is_not_running_is_a_harness_error_in_words(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ledger = tmp_path / "l.db"
+    code = main(["shop", str(_scenario(tmp_path)), "--base-url", f"http://127.0.0.1:{port}/", "--ledger", str(ledger),
+                 "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 3 and "1 harness errors" in out and "0 broken" in out
+    assert f"http://127.0.0.1:{port}/ refused the connection: the store is not running" in out
+    with open_ledger(ledger) as book:
+        [failure] = book.harness_failures()
+        assert "ERR_CONNECTION_REFUSED" not in failure.message and not book.claims()
