@@ -219,7 +219,6 @@ def _follow_deliveries(
             browser.close()
 
 
-
 def _run_of(ledger: Ledger, claim: Claim, cache: dict[Any, Any]) -> int | None:
     """The run a claim was made in; one query for all claims where the ledger can do SQL."""
     if "runs_of" not in cache:
