@@ -30,3 +30,18 @@ def store(sink: MailSinkHandle, tmp_path_factory: pytest.TempPathFactory) -> Ite
               "ground_truth": str(tmp_path_factory.mktemp("truth") / "truth.jsonl")}
     with running_store(config) as handle:
         yield handle
+
+
+# -- the slow tier ------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="also run the slow tier: long proofs marked @pytest.mark.slow (./run test --slow)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow tier: run with ./run test --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -35,7 +35,6 @@ def keepword(*args: str, **kwargs) -> subprocess.Popen:
     )
 
 
-@pytest.mark.slow
 def test_demo_ends_with_a_report_that_matches_the_ledger(tmp_path):
     out = tmp_path / "demo"
     proc = keepword("demo", "--quick", "--shoppers", "1", "--out", str(out), cwd=tmp_path)
@@ -90,7 +89,6 @@ def _refused(url: str) -> bool:
         return True
 
 
-@pytest.mark.slow
 def test_ctrl_c_stops_the_servers_and_marks_the_run_interrupted(tmp_path):
     out = tmp_path / "demo"
     # Its own session, so that Ctrl-C can go to the whole process group, as a terminal sends it

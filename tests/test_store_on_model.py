@@ -40,7 +40,6 @@ def _standard_only_profile(tmp_path: Path) -> Path:
     return profile
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("store_day", [7, 14], ids=["spike-starts", "spike-backlog"])
 def test_shoppers_measure_the_on_time_rate_the_model_predicts(tmp_path, store_day):
