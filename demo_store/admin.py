@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from demo_store.faults import FaultPlan, FaultsConfig
 from demo_store.shop import Shop
 
-__all__ = ["clock", "faults", "stock"]
+__all__ = ["clock", "faults", "stock", "store_time"]
 
 
 def _shop(request: Request) -> Shop:
@@ -76,6 +76,14 @@ async def clock(request: Request) -> Response:
         except (ValueError, KeyError, TypeError) as exc:
             return _problem(f'send {{"hours": N}} with N >= 0 ({exc})')
     return JSONResponse({"now": shop.clock.now().isoformat(), "speed": shop.clock.speed})
+
+
+async def store_time(request: Request) -> Response:
+    """GET the store's time, for anyone: keepword judges "overdue" on it (a profile's
+    `clock: {url: /store-time}`), as a staging store with a test clock would publish its own."""
+    shop = _shop(request)
+    return JSONResponse({"now": shop.clock.now().isoformat(), "timezone": shop.config.timezone},
+                        headers={"Cache-Control": "no-store"})
 
 
 async def stock(request: Request) -> Response:

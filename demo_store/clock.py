@@ -2,7 +2,9 @@
 
 Deliveries take days; a demo takes minutes. With `speed: 3600` one real second is one store
 hour, so orders placed during a demo are dispatched and delivered while it runs. Tests use
-speed 0 and `advance()`, which makes every status change deterministic.
+speed 0, a `start` of their own and `advance()`, which makes every status change deterministic
+on any date. With no `start`, the clock starts today at 09:00 in the store's time zone, so a
+store started next month looks current then too (and its promises are judged on its clock).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 __all__ = ["StoreClock"]
@@ -20,7 +23,9 @@ class StoreClock:
 
     def __init__(self, *, start: datetime | None, speed: float, timezone: str) -> None:
         self.zone = ZoneInfo(timezone)
-        self.start = (start or datetime.now(self.zone)).astimezone(self.zone)
+        if start is None:  # today, 09:00 store time: the machine's date is the point here
+            start = datetime.combine(datetime.now(self.zone).date(), time_of_day(9), self.zone)
+        self.start = start.astimezone(self.zone)
         self.speed = speed
         self._real_start = time.monotonic()
         self._offset = timedelta(0)

@@ -16,6 +16,7 @@ The cross-step checks a guest journey makes (claim -> the observation that keeps
 | shipping_charge | charge of the method chosen         | preview charge; confirmation charge         |
 | availability    | "in stock" on listing               | the product page's availability             |
 | availability    | "in stock" on the product page      | adding to the basket; placing the order     |
+|                 | (inconclusive when the run's own other shoppers took the units meanwhile) |  |
 | structured_data | JSON-LD price / availability        | the visible price / availability            |
 | delivery_date   | promise at the shipping step        | the promise on the preview, confirmation    |
 | delivery_date   | promise at confirmation             | the delivered date on the status page       |
@@ -33,7 +34,7 @@ from keepword.money import Money
 from keepword.records import Value
 from keepword.scenario import Tolerances
 
-__all__ = ["Judgement", "arrived_in_time", "delivered_by", "same", "same_money"]
+__all__ = ["Judgement", "arrived_in_time", "availability", "delivered_by", "same", "same_money"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,20 @@ def same(said: Value, seen: Value, tolerances: Tolerances | None = None) -> Judg
             return KEPT
         return Judgement("broken", f"{days:+d} days")
     return Judgement("broken", f"{said} -> {seen}")
+
+
+def availability(said: Value, seen: Value, tolerances: Tolerances | None = None, *, taken: int = 0,
+                 takers: tuple[str, ...] = (), left: int | None = None) -> Judgement:
+    """Availability kept when the states agree. "In stock" then refused (or "out of stock") is
+    broken, unless keepword's own other shoppers took, while the claim stood, at least the `left`
+    units the claim said remained (any units, where the page gave no count): then nobody can tell
+    whether the store kept its word, and the judgement is inconclusive with that reason."""
+    judgement = same(said, seen, tolerances)
+    if judgement.outcome != "broken" or taken <= 0 or (left is not None and taken < left):
+        return judgement
+    count = f"the {left} left" if left is not None else f"{taken}"
+    return Judgement("inconclusive", f"{said} -> {seen}, but keepword's own {', '.join(takers) or 'shoppers'} "
+                                     f"took {count} meanwhile (not the store's doing)")
 
 
 def delivered_by(latest: date, delivered: date | None, today: date, tolerances: Tolerances) -> Judgement | None:

@@ -4,25 +4,33 @@ Days after a shop run the order-status pages say whether (and when) orders were 
 the mail folder holds the e-mails that came late or not at all. Follow-up reads them for every
 open `delivery_date` and `email` claim in the ledger and writes the verdicts in a run of its own
 (claims keep the run they were made in; verdicts point to them by id).
+
+Everything it needs comes from the ledger: each shop run recorded its store profile, tolerances
+and store (`keepword.recorded`), so moved or deleted YAML files change nothing. "Overdue" is
+decided on the store's clock (`keepword.storetime`), read once per store when follow-up starts,
+never on the machine's date.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from journeys import checks
 from journeys.notebook import Notebook, Reading
 from journeys.ordering import AWAITS_EMAIL
 from journeys.reading import read_date
 from journeys.result import ShopResult
-from keepword.errors import harness_line
+from keepword.errors import HarnessError, harness_line
 from keepword.kinds import ClaimKind
 from keepword.ledger import Ledger
-from keepword.profile import StatusPage
+from keepword.profile import StatusPage, StoreProfile
+from keepword.recorded import recorded_profile, recorded_tolerances
 from keepword.records import Claim, Journey, now
 from keepword.scenario import Scenario, Tolerances
+from keepword.storetime import StoreTime, store_time
 
 if TYPE_CHECKING:
     from journeys.roles import Roles
@@ -43,12 +51,12 @@ def observe_delivery(
     tolerances: Tolerances,
     *,
     step: str,
-    today: date | None = None,
+    today: date,
     read: dict[str, tuple[str, str] | None] | None = None,
 ) -> str:
     """Read an order-status page (already open; `read` if its roles were read already) and
-    close the delivery claim when it can be decided: delivered (on time or late), or overdue.
-    Returns the status text."""
+    close the delivery claim when it can be decided: delivered (on time or late), or overdue on
+    the store's `today`. Returns the status text."""
     if read is None:
         _, read, _ = roles.snapshot("status", singles={"state": spec.state, "delivered_at": spec.delivered_at},
                                     required=("state",))
@@ -62,28 +70,73 @@ def observe_delivery(
             raise roles.missing("status.delivered_at", spec.state, " (no delivered_at role to read the date from)")
         when = read.get("delivered_at") or roles.read("status.delivered_at", spec.delivered_at)
         delivered = read_date(when[0])
-    judgement = checks.delivered_by(claim.value, delivered, today or datetime.now().date(), tolerances)
+    judgement = checks.delivered_by(claim.value, delivered, today, tolerances)
     if judgement is not None:
-        notebook.close(claim, Reading(delivered, step, roles.page.url, html), judgement)
+        notebook.close(claim, Reading(delivered, step, roles.page.url, html, store_at=notebook.store_at), judgement)
     return state
 
 
-def _tolerances(ledger: Ledger, claim: Claim, scenario: Scenario | None, cache: dict[Any, Any]) -> Tolerances:
-    if scenario is not None:
-        return scenario.tolerances
-    run_id = _run_of(ledger, claim, cache)
-    if run_id not in cache:
-        found = Tolerances()
-        runs = ledger.runs([run_id]) if run_id is not None else []
-        if runs and runs[0].scenario and Path(runs[0].scenario).exists():
-            from keepword.scenario import load_scenario
+@dataclass
+class _Shopped:
+    """What follow-up knows of the shop run a claim was made in; `problem` says why its claims
+    cannot be judged (they then stay open, and follow-up says so once)."""
 
-            try:
-                found = load_scenario(runs[0].scenario).tolerances
-            except Exception:
-                found = Tolerances()
-        cache[run_id] = found
-    return cache[run_id]  # type: ignore[no-any-return]
+    profile: StoreProfile | None
+    tolerances: Tolerances | None
+    mail_dir: Path | None
+    clock: StoreTime | None
+    problem: str | None = None
+    told: bool = False
+    _store_now: datetime | None = None
+
+    def store_now(self) -> datetime:
+        """The store's time, read once per follow-up run (a test clock does not move meanwhile)."""
+        assert self.clock is not None
+        if self._store_now is None:
+            self._store_now = self.clock.now()
+        return self._store_now
+
+
+class _Runs:
+    """Claims to the runs they were made in, and each run's recorded context (cached)."""
+
+    def __init__(self, ledger: Ledger, scenario: Scenario | None, mail_dir: Path | None,
+                 profile: StoreProfile | None) -> None:
+        self.ledger = ledger
+        self.scenario = scenario
+        self.mail_dir = mail_dir
+        self.profile = profile
+        self._run_of: dict[str, int] | None = None
+        self._shopped: dict[int | None, _Shopped] = {}
+
+    def run_of(self, claim: Claim) -> int | None:
+        if self._run_of is None:
+            query = getattr(self.ledger, "query", None)
+            self._run_of = ({row["id"]: int(row["run_id"]) for row in query("SELECT id, run_id FROM claims")}
+                            if query is not None else {})
+        return self._run_of.get(claim.id) or self.ledger.record_run_of(claim.id)
+
+    def of(self, claim: Claim) -> _Shopped:
+        run_id = self.run_of(claim)
+        if run_id not in self._shopped:
+            self._shopped[run_id] = self._load(run_id)
+        return self._shopped[run_id]
+
+    def _load(self, run_id: int | None) -> _Shopped:
+        runs = self.ledger.runs([run_id]) if run_id is not None else []
+        run = runs[0] if runs else None
+        params = run.params if run is not None else {}
+        profile = (recorded_profile(run) if run is not None else None) or self.profile
+        tolerances = (recorded_tolerances(run) if run is not None else None) or (
+            self.scenario.tolerances if self.scenario is not None else None)
+        folder = self.mail_dir or (Path(params["mail_dir"]) if params.get("mail_dir") else None) or (
+            self.scenario.mail.dir if self.scenario is not None else None)
+        problem = None
+        if profile is None or tolerances is None:
+            problem = (f"run {run_id} recorded no store profile or tolerances (an older keepword); its claims stay "
+                       "open: give its scenario, `keepword follow-up SCENARIO`")
+        clock = store_time(profile.clock, profile.base_url) if profile is not None else None
+        return _Shopped(profile, tolerances, folder, clock, problem)
 
 
 def follow_up(
@@ -94,18 +147,17 @@ def follow_up(
     profile_path: Path | None = None,
     progress: bool = True,
 ) -> ShopResult:
-    """Close open delivery and e-mail claims; returns counts and the exit code (as `shop`)."""
-    from keepword.mail import Mailbox
+    """Close open delivery and e-mail claims; returns counts and the exit code (as `shop`).
+
+    Each claim is judged with what its own shop run recorded; `scenario` and `profile_path` only
+    stand in for runs that recorded nothing (older ledgers), and `mail_dir` overrides where the
+    e-mails are looked for."""
     from keepword.profile import load_profile
 
     open_claims = ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL, ClaimKind.ORDER_TOTAL])
-    profile = None
-    if profile_path is not None:
-        profile = load_profile(profile_path)
-    elif scenario is not None:
-        profile = scenario.profile()
-    mail_dir = mail_dir or (scenario.mail.dir if scenario is not None else None)
-    cache: dict[Any, Any] = {}
+    profile = load_profile(profile_path) if profile_path is not None else (
+        scenario.profile() if scenario is not None else None)
+    runs = _Runs(ledger, scenario, mail_dir, profile)
     with ledger.running("follow-up", scenario=str(scenario.path) if scenario and scenario.path else None,
                         params={"open_claims": len(open_claims)}) as run:
         journey = Journey("follow-up", shopper="follow-up")
@@ -115,23 +167,17 @@ def follow_up(
         totals = [c for c in open_claims if c.kind == ClaimKind.ORDER_TOTAL
                   and any(e.kind == "note" and e.text == AWAITS_EMAIL for e in ledger.evidence(c.id))]
         for claim in emails:
-            if not isinstance(claim.value, datetime):
+            shopped = _judgeable(runs.of(claim), notebook)
+            if shopped is None or not isinstance(claim.value, datetime):
                 continue
-            folder = mail_dir or _run_param(ledger, claim, cache, "mail_dir")
-            if folder is None or not Path(folder).is_dir():
-                continue  # nowhere to look: the claim stays open rather than guessing
-            found = Mailbox(folder).find(subject_contains=claim.subject)
-            message = found[0] if found else None
-            judgement = checks.arrived_in_time(claim.value, message.received_at if message else None, now())
-            if judgement is not None:
-                seen = Reading(message.received_at if message else None, "follow-up",
-                               None, message.text if message else None, source="email")
-                notebook.close(claim, seen, judgement)
+            _judge_email_arrival(claim, shopped, notebook)
         for claim in totals:
-            _judge_email_total(claim, notebook, ledger, scenario, profile, mail_dir, cache)
+            shopped = _judgeable(runs.of(claim), notebook)
+            if shopped is not None:
+                _judge_email_total(claim, shopped, notebook)
         notebook.flush()
         if deliveries:
-            _follow_deliveries(deliveries, notebook, ledger, scenario, profile, cache, progress)
+            _follow_deliveries(deliveries, notebook, runs)
         notebook.flush()
     counts = notebook.counts
     still_open = len(ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL]))
@@ -141,56 +187,64 @@ def follow_up(
                       harness_messages=[f.message for f in notebook.failures])
 
 
-def _judge_email_total(
-    claim: Claim,
-    notebook: Notebook,
-    ledger: Ledger,
-    scenario: Scenario | None,
-    profile: Any,
-    mail_dir: Path | None,
-    cache: dict[Any, Any],
-) -> None:
+def _judgeable(shopped: _Shopped, notebook: Notebook) -> _Shopped | None:
+    """The run's context if its claims can be judged; else say why (once per run) and None."""
+    if shopped.problem is None:
+        return shopped
+    if not shopped.told:
+        notebook.harness("follow-up", shopped.problem)
+        shopped.told = True
+    return None
+
+
+def _judge_email_arrival(claim: Claim, shopped: _Shopped, notebook: Notebook) -> None:
+    """The promised e-mail: arrived by its deadline, late, or not at all by now. E-mail
+    deadlines are seconds to minutes after the order: judged on elapsed time (the machine's
+    clock only measures the interval), which any store clock running at real speed agrees with."""
+    from keepword.mail import Mailbox
+
+    assert isinstance(claim.value, datetime)
+    if shopped.mail_dir is None or not shopped.mail_dir.is_dir():
+        return  # nowhere to look: the claim stays open rather than guessing
+    found = Mailbox(shopped.mail_dir).find(subject_contains=claim.subject)
+    message = found[0] if found else None
+    judgement = checks.arrived_in_time(claim.value, message.received_at if message else None, now())
+    if judgement is not None:
+        seen = Reading(message.received_at if message else None, "follow-up",
+                       None, message.text if message else None, source="email")
+        notebook.close(claim, seen, judgement)
+
+
+def _judge_email_total(claim: Claim, shopped: _Shopped, notebook: Notebook) -> None:
     """The total a late confirmation e-mail states, judged against the confirmation page."""
     from journeys.reading import Unreadable, read_email
-    from keepword.errors import HarnessError
     from keepword.mail import Mailbox
-    from keepword.profile import load_profile
 
-    folder = mail_dir or _run_param(ledger, claim, cache, "mail_dir")
-    store_profile = profile or _profile_of(ledger, claim, cache, load_profile)
-    if folder is None or not Path(folder).is_dir() or store_profile is None or store_profile.email is None:
+    profile = shopped.profile
+    assert profile is not None and shopped.tolerances is not None
+    if shopped.mail_dir is None or not shopped.mail_dir.is_dir() or profile.email is None:
         return
-    found = Mailbox(folder).find(subject_contains=claim.subject)
+    found = Mailbox(shopped.mail_dir).find(subject_contains=claim.subject)
     if not found:
         return  # not come yet: the e-mail claim says whether that breaks a promise
     message = found[0]
     try:
-        said = read_email(message.text, store_profile.email, store_profile.money)
+        said = read_email(message.text, profile.email, profile.money)
     except Unreadable as exc:
         notebook.harness("follow-up", f"{message.path}: {exc}")
         return
     if said.total is None:
         raise HarnessError(f"{message.path}: no total in the e-mail")
     seen = Reading(said.total, "follow-up", None, message.text, source="email")
-    notebook.close(claim, seen, checks.same_money(claim.value, said.total, _tolerances(ledger, claim, scenario, cache)))
+    notebook.close(claim, seen, checks.same_money(claim.value, said.total, shopped.tolerances))
 
 
-def _follow_deliveries(
-    claims: list[Claim],
-    notebook: Notebook,
-    ledger: Ledger,
-    scenario: Scenario | None,
-    profile: Any,
-    cache: dict[Any, Any],
-    progress: bool,
-) -> None:
+def _follow_deliveries(claims: list[Claim], notebook: Notebook, runs: _Runs) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     from journeys.roles import Roles
     from keepword.browser import launch_args
-    from keepword.errors import HarnessError
-    from keepword.profile import load_profile
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_args())
@@ -198,18 +252,17 @@ def _follow_deliveries(
         page = context.new_page()
         try:
             for claim in claims:
-                if not claim.url:
+                shopped = _judgeable(runs.of(claim), notebook)
+                if shopped is None or not claim.url or shopped.profile is None or shopped.profile.status is None:
                     continue
-                store_profile = profile
-                if store_profile is None:
-                    store_profile = _profile_of(ledger, claim, cache, load_profile)
-                if store_profile is None or store_profile.status is None:
-                    continue
-                roles = Roles(page, store_profile.timeout_ms, str(store_profile.path or store_profile.name))
+                profile, status = shopped.profile, shopped.profile.status
+                assert shopped.tolerances is not None
+                roles = Roles(page, profile.timeout_ms, str(profile.path or profile.name))
                 try:
+                    notebook.store_at = shopped.store_now()
                     page.goto(claim.url)
-                    observe_delivery(roles, store_profile.status, claim, notebook,
-                                     _tolerances(ledger, claim, scenario, cache), step="follow-up")
+                    observe_delivery(roles, status, claim, notebook, shopped.tolerances,
+                                     step="follow-up", today=notebook.store_at.date())
                 except (HarnessError, PlaywrightError) as exc:
                     line = harness_line(exc, store="the store that took this order", advice=_GONE_ADVICE)
                     notebook.harness("follow-up", f"{line} ({claim.url})", url=claim.url)
@@ -217,33 +270,3 @@ def _follow_deliveries(
         finally:
             context.close()
             browser.close()
-
-
-def _run_of(ledger: Ledger, claim: Claim, cache: dict[Any, Any]) -> int | None:
-    """The run a claim was made in; one query for all claims where the ledger can do SQL."""
-    if "runs_of" not in cache:
-        query = getattr(ledger, "query", None)
-        cache["runs_of"] = (
-            {row["id"]: int(row["run_id"]) for row in query("SELECT id, run_id FROM claims")}
-            if query is not None else None
-        )
-    if cache["runs_of"] is not None:
-        return cache["runs_of"].get(claim.id)  # type: ignore[no-any-return]
-    return ledger.record_run_of(claim.id)
-
-
-def _run_param(ledger: Ledger, claim: Claim, cache: dict[Any, Any], name: str) -> Any:
-    run_id = _run_of(ledger, claim, cache)
-    key = ("run", run_id)
-    if key not in cache:
-        runs = ledger.runs([run_id]) if run_id is not None else []
-        cache[key] = runs[0].params if runs else {}
-    return cache[key].get(name)
-
-
-def _profile_of(ledger: Ledger, claim: Claim, cache: dict[Any, Any], load_profile: Any) -> Any:
-    path = _run_param(ledger, claim, cache, "profile")
-    key = ("profile", path)
-    if key not in cache:
-        cache[key] = load_profile(path) if path and Path(path).exists() else None
-    return cache[key]

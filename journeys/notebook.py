@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from journeys.checks import Judgement
@@ -23,6 +24,7 @@ from keepword.records import (
     Record,
     Value,
     Verdict,
+    now,
 )
 
 __all__ = ["Finding", "Notebook", "Reading"]
@@ -33,13 +35,19 @@ _SNIPPET = 1500
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One value read from a page, an e-mail or the JSON-LD, and where it was read."""
+    """One value read from a page, an e-mail or the JSON-LD, and where and when it was read.
+
+    `at` is the real time the step that read it began (no later than the request for the page it
+    read, which is what tells keepword's own shoppers' doings apart from the store's), and
+    `store_at` the store's time then; a claim made from this reading carries both."""
 
     value: Value
     step: str
     url: str | None = None
     html: str | None = None
     source: str = "page"
+    at: datetime = field(default_factory=now)
+    store_at: datetime | None = None
 
     def __repr__(self) -> str:
         return f"Reading({self.value!r} at {self.step})"
@@ -73,11 +81,15 @@ class Finding:
 
 @dataclass
 class Notebook:
-    """Collects one journey's records; `flush()` hands a step's records to the sink."""
+    """Collects one journey's records; `flush()` hands a step's records to the sink.
+
+    `store_at` is the store's time for the step in progress (set by whoever runs the steps): it
+    goes on every claim made and verdict decided, beside the real time."""
 
     journey: Journey
     sink: Sink | None = None
     screenshot: Callable[[str], str | None] | None = None
+    store_at: datetime | None = None
     records: list[Record] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     failures: list[HarnessFailure] = field(default_factory=list)
@@ -104,7 +116,8 @@ class Notebook:
     def claim(self, kind: str, subject: str, said: Reading) -> Claim:
         """Record a claim that stays open (a delivery date, an e-mail to come)."""
         claim = Claim(str(kind), str(subject), said.value, source=said.source, step=said.step,
-                      journey_id=self.journey.id, url=said.url)
+                      journey_id=self.journey.id, url=said.url, made_at=said.at,
+                      store_at=said.store_at or self.store_at)
         self._add(claim)
         self._evidence(claim.id, said)
         self.counts["open"] += 1
@@ -121,7 +134,8 @@ class Notebook:
     ) -> Verdict:
         """Claim `said`, observe `seen`, and let `check(said.value, seen.value, *args)` decide."""
         claim = Claim(str(kind), str(subject), said.value, source=said.source, step=said.step,
-                      journey_id=self.journey.id, url=said.url)
+                      journey_id=self.journey.id, url=said.url, made_at=said.at,
+                      store_at=said.store_at or self.store_at)
         self._add(claim)
         self._evidence(claim.id, said)
         return self.close(claim, seen, check(said.value, seen.value, *args), opened=False)
@@ -130,7 +144,7 @@ class Notebook:
         """Observe `seen` for an existing claim and record the judgement as its verdict."""
         observation = Observation(claim.id, seen.value, source=seen.source, step=seen.step, url=seen.url)
         verdict = Verdict(claim.id, judgement.outcome, expected=claim.value, actual=seen.value,
-                          difference=judgement.difference, observation_id=observation.id)
+                          difference=judgement.difference, observation_id=observation.id, store_at=self.store_at)
         self._add(observation, verdict)
         self._evidence(observation.id, seen)
         if opened:

@@ -107,6 +107,7 @@ class OrderSteps:
         def money_text(self, text: str | None, where: str) -> Money: ...
         def judge(self, kind: ClaimKind, subject: str, said: Reading | None, seen: Reading,
                   check: Any = None) -> None: ...
+        def taking(self, skus: dict[str, int]) -> list[Any]: ...
 
     # -- lines, shared by basket, preview and confirmation ---------------------------------------
     def _read_lines(
@@ -306,8 +307,13 @@ class OrderSteps:
         spec = self.profile.preview
         with self.step("place"):
             self.guard.refuse_unless_allowed(self.page.url)
-            with self.page.expect_navigation(timeout=self.profile.timeout_ms, wait_until=self.profile.wait_until):
-                self.roles.locate(spec.place).first.click()
+            takes = self.taking(self.quantities)
+            try:
+                with self.page.expect_navigation(timeout=self.profile.timeout_ms, wait_until=self.profile.wait_until):
+                    self.roles.locate(spec.place).first.click()
+            finally:
+                for take in takes:
+                    self.target.takes.end(take)
             if self._matcher(spec.placed_url)(self.page.url):
                 self.arrived()
                 for sku in self.quantities:
@@ -445,6 +451,8 @@ class OrderSteps:
                 total = self._money_of(read["total"])
                 self.judge(ClaimKind.ORDER_TOTAL, number, self.seen.get((ClaimKind.ORDER_TOTAL, _ORDER)), total)
             self._judge_promise(read["promise"])
+            assert self.notebook.store_at is not None  # set by step()
             state = observe_delivery(self.roles, spec, self.delivery_claim, self.notebook,
-                                     self.scenario.tolerances, step="status", read=read)
+                                     self.scenario.tolerances, step="status", today=self.notebook.store_at.date(),
+                                     read=read)
         return state

@@ -81,8 +81,7 @@ class _Writer:
         if self.ledger is None:
             self.ledger = open_ledger(self.config.getoption("keepword_ledger"))
             scenario = self.config.getoption("keepword_scenario") or self.config.getoption("keepword_store")
-            self.run = self.ledger.start_run("shop", scenario=scenario, params={
-                "runner": "pytest", "evidence": self.config.stash[_TOKEN]})
+            self.run = self.ledger.start_run("shop", scenario=scenario, params=self._params())
         records = [Record.from_dict(d) for d in dicts]
         for record in records:
             kind = type(record).__name__
@@ -91,6 +90,17 @@ class _Writer:
             elif kind == "HarnessFailure":
                 self.counts["harness"] += 1
         self.ledger.write(self.run.id, *records)
+
+    def _params(self) -> dict[str, Any]:
+        """What follow-up and the report need later (keepword.recorded), from the same options
+        the workers' fixtures read. A demo store started per worker has no base URL to record."""
+        from keepword.recorded import shop_params
+
+        scenario = _scenario(self.config)
+        profile = scenario.profile()
+        base_url = self.config.getoption("base_url", None) or scenario.base_url or profile.base_url or ""
+        return shop_params(scenario, profile, base_url=base_url, runner="pytest",
+                           evidence=self.config.stash[_TOKEN])
 
     def finish(self, exitstatus: int) -> None:
         if self.ledger is not None:
@@ -184,17 +194,21 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**ours, **browser_type_launch_args, "args": [*ours["args"], *browser_type_launch_args.get("args", [])]}
 
 
+def _scenario(config: pytest.Config) -> Any:
+    from keepword.scenario import load_scenario, scenario_for_profile
+
+    path = config.getoption("keepword_scenario")
+    if path:
+        return load_scenario(path)
+    store = config.getoption("keepword_store") or str(config.rootpath / "scenarios" / "stores" / "demo.yaml")
+    allow = config.getoption("keepword_allow")
+    return scenario_for_profile(store, **({"allow_orders_on": allow} if allow else {}))
+
+
 @pytest.fixture(scope="session")
 def keepword_scenario(pytestconfig: pytest.Config) -> Any:
     """The scenario shopped: --scenario, or a one-shopper scenario around --store."""
-    from keepword.scenario import load_scenario, scenario_for_profile
-
-    path = pytestconfig.getoption("keepword_scenario")
-    if path:
-        return load_scenario(path)
-    store = pytestconfig.getoption("keepword_store") or str(pytestconfig.rootpath / "scenarios" / "stores" / "demo.yaml")
-    allow = pytestconfig.getoption("keepword_allow")
-    return scenario_for_profile(store, **({"allow_orders_on": allow} if allow else {}))
+    return _scenario(pytestconfig)
 
 
 @pytest.fixture(scope="session")

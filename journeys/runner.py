@@ -13,7 +13,7 @@ import queue
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from journeys.result import ShopResult
 from journeys.target import Target, open_target
 from keepword.errors import HarnessError, KeepwordError, UnsafeAction
 from keepword.ledger import Ledger
+from keepword.recorded import shop_params
 from keepword.records import Record
 from keepword.scenario import Scenario
 
@@ -62,11 +63,14 @@ def shop(
     data = _data_dir(ledger)
     token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     mail_dir = scenario.mail.dir or (data / "mail" / token if profile.demo_store and not (base_url or profile.base_url) else None)
-    params = {"shoppers": shoppers, "journeys_per_shopper": per, "journeys": names,
-              "profile": str(Path(profile.path).resolve()) if profile.path else None,
-              "mail_dir": str(mail_dir.resolve()) if mail_dir else None}
-    with open_target(profile, base_url=base_url or scenario.base_url, mail_dir=mail_dir, work_dir=data) as target, \
-            ledger.running("shop", scenario=str(scenario.path) if scenario.path else None, params=params) as run:
+    with ExitStack() as stack:
+        target = stack.enter_context(open_target(profile, base_url=base_url or scenario.base_url,
+                                                 mail_dir=mail_dir, work_dir=data))
+        params = shop_params(scenario, profile, base_url=target.base_url, shoppers=shoppers,
+                             journeys_per_shopper=per, journeys=names,
+                             mail_dir=str(mail_dir.resolve()) if mail_dir else None)
+        run = stack.enter_context(ledger.running("shop", scenario=str(scenario.path) if scenario.path else None,
+                                                 params=params))
         evidence = data / "evidence" / str(run.id)
         plan = [(name, k, i) for k in range(shoppers) for i in range(per) for name in names]
         inbox: queue.Queue[tuple[str, Any]] = queue.Queue()

@@ -10,11 +10,13 @@ checkout and after live in `journeys/ordering.py`.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +42,7 @@ from keepword.errors import HarnessError, UnsafeAction, harness_line
 from keepword.kinds import ClaimKind
 from keepword.money import Money
 from keepword.profile import Find, StoreProfile
-from keepword.records import Claim
+from keepword.records import Claim, now
 from keepword.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -113,6 +115,8 @@ class Shopper(OrderSteps):
     email_to: str | None = None
     email_claim: Claim | None = None
     delivery_claim: Claim | None = None
+    stock_seen: dict[str, int | None] = field(default_factory=dict)  # units left, as a page last said
+    step_at: datetime = field(default_factory=now)
     _shots: int = 0
 
     def __post_init__(self) -> None:
@@ -150,6 +154,8 @@ class Shopper(OrderSteps):
 
         self.step_name = name
         try:
+            self.step_at = now()
+            self.notebook.store_at = self.target.clock.now()
             yield
         except (Stopped, UnsafeAction):
             self.notebook.flush()
@@ -178,7 +184,7 @@ class Shopper(OrderSteps):
         self.hooks.after_page(self, self.step_name)
 
     def reading(self, value: Any, html: str | None = None, *, source: str = "page") -> Reading:
-        return Reading(value, self.step_name, self.page.url, html, source)
+        return Reading(value, self.step_name, self.page.url, html, source, self.step_at, self.notebook.store_at)
 
     def money(self, where: str, find: Find, scope: Any = None) -> Reading:
         text, html = self.roles.read(where, find, scope)
@@ -198,9 +204,22 @@ class Shopper(OrderSteps):
         """Judge `seen` against the earlier reading `said` (nothing to judge if none)."""
         if said is None:
             return
+        if kind == ClaimKind.AVAILABILITY and check is None:
+            # Did this run's own other shoppers take the units while the claim stood?
+            taken, takers = self.target.takes.by_others(subject, self.notebook.journey.id, said.at)
+            left = self.stock_seen.get(subject)
+            self.notebook.judge(kind, subject, said, seen, functools.partial(
+                checks.availability, taken=taken, takers=tuple(takers), left=left), self.scenario.tolerances)
+            return
         if check is None:
             check = checks.same_money if isinstance(said.value, Money) else checks.same
         self.notebook.judge(kind, subject, said, seen, check, self.scenario.tolerances)
+
+    def taking(self, skus: dict[str, int]) -> list[Any]:
+        """Tell the run's other shoppers that this journey is about to take these units (see
+        `journeys.rivals`); end each take once the store has answered."""
+        return [self.target.takes.begin(self.notebook.journey.id, self.notebook.journey.shopper, sku, n)
+                for sku, n in skus.items()]
 
     def note_session(self) -> None:
         name = self.profile.session_cookie
@@ -238,6 +257,7 @@ class Shopper(OrderSteps):
                 self.seen[(ClaimKind.PRICE, sku)] = price
                 if state is not None:
                     self.seen[(ClaimKind.AVAILABILITY, sku)] = self.reading(state.state, row["__html"])
+                    self.stock_seen[sku] = state.count
                 self.card = Card(sku, row.get("title") or sku, index)
                 return self.card
             raise Stopped(f"no product on {self.page.url} is in stock")
@@ -276,6 +296,7 @@ class Shopper(OrderSteps):
             self.has_quantity_box = box is not None
             if box is not None and box[0].isdigit():
                 self.stock_count = min(self.stock_count or int(box[0]), int(box[0]))
+            self.stock_seen[card.sku] = self.stock_count
             if self.profile.jsonld:
                 self._judge_jsonld(blocks, card.sku, price, state.state if state else None)
             if ship is not None:
@@ -317,8 +338,13 @@ class Shopper(OrderSteps):
                 self.roles.locate(product.quantity, scope).first.fill(str(wanted))
             else:
                 wanted = 1
-            with self.page.expect_navigation(timeout=self.profile.timeout_ms, wait_until=self.profile.wait_until):
-                self.roles.locate(product.add, scope).first.click()
+            takes = self.taking({sku: self.quantities.get(sku, 0) + wanted})
+            try:
+                with self.page.expect_navigation(timeout=self.profile.timeout_ms, wait_until=self.profile.wait_until):
+                    self.roles.locate(product.add, scope).first.click()
+            finally:
+                for take in takes:
+                    self.target.takes.end(take)
             said = self.seen.get((ClaimKind.AVAILABILITY, sku))
             if url_matches(self.page.url, product.added_url):
                 self.hooks.after_page(self, self.step_name)

@@ -13,20 +13,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from journeys.rivals import Takes
 from keepword.errors import BadInput
 from keepword.profile import StoreProfile
+from keepword.storetime import StoreTime, store_time
 
 __all__ = ["Target", "open_target"]
 
 
 @dataclass
 class Target:
-    """Where to shop: the base URL, the profile, the mail folder, and the demo store if ours."""
+    """Where to shop: the base URL, the profile, the mail folder, and the demo store if ours;
+    the store's clock (`keepword.storetime`), and what the run's own shoppers took from its stock
+    (`journeys.rivals`), shared by every shopper of the run."""
 
     base_url: str
     profile: StoreProfile
     mail_dir: Path | None = None
     store: Any = field(default=None, repr=False)  # demo_store.testing.StoreHandle when we started it
+    takes: Takes = field(default_factory=Takes, repr=False)
+    clock: StoreTime = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.clock = store_time(self.profile.clock, self.base_url)
 
     def url(self, path: str) -> str:
         from urllib.parse import urljoin

@@ -19,6 +19,7 @@ from keepword.records import (
     Journey,
     Observation,
     Run,
+    StoreError,
     Tally,
     Verdict,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Observation",
     "Outcome",
     "Run",
+    "StoreError",
     "Tally",
     "UnsafeAction",
     "Verdict",

@@ -58,7 +58,7 @@ def harness_line(exc: BaseException, *, store: str = "the store", advice: str = 
     that the store is simply not running."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    if "ERR_CONNECTION_REFUSED" not in first:
+    if not re.search(r"ERR_CONNECTION_REFUSED|connection refused", first, re.IGNORECASE):
         return first
     origin = re.search(r"https?://[^/\s]+", first)
     line = f"{origin.group(0) + '/' if origin else 'the store'} refused the connection: {store} is not running"

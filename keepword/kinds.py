@@ -18,6 +18,7 @@ class ClaimKind(StrEnum):
     DISPATCH_DATE = "dispatch_date"
     EMAIL = "email"
     STRUCTURED_DATA = "structured_data"
+    ORDER_PLACED = "order_placed"  # "your order could not be placed" (False), against evidence that it was
 
 
 class Outcome(StrEnum):

@@ -23,9 +23,18 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from keepword.loading import LocaleName
+from keepword.storetime import known_zone
 
 __all__ = [
     "PLACEHOLDERS",
@@ -33,6 +42,7 @@ __all__ = [
     "AvailabilityRules",
     "BasketPage",
     "CheckoutSpec",
+    "ClockSpec",
     "ConfirmationPage",
     "EmailFormat",
     "Find",
@@ -314,6 +324,17 @@ class CheckoutSpec(_Strict):
     preview_url: str | list[str] = "**/checkout/preview"
 
 
+class ClockSpec(_Strict):
+    """Store time, on which "overdue" and "late" are judged (see `keepword.storetime`): real time
+    in `timezone`, or, for a store that runs its own clock, the time it gives at `url` (JSON
+    `key`, ISO 8601 with an offset), with an optional bearer token from the environment."""
+
+    timezone: Annotated[str, AfterValidator(known_zone)] = "UTC"
+    url: str | None = None
+    key: str = "now"
+    token_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class DemoStoreSpec(_Strict):
     """Start keepword's bundled demo store (with a mail sink) when no base URL is given.
 
@@ -332,6 +353,7 @@ class StoreProfile(_Strict):
     base_url: str | None = None
     demo_store: DemoStoreSpec | None = None
     money: MoneyFormat = Field(default_factory=lambda: MoneyFormat())
+    clock: ClockSpec = Field(default_factory=lambda: ClockSpec())
     availability: AvailabilityRules = Field(default_factory=lambda: AvailabilityRules())
     jsonld: bool = True
     timeout_ms: int = Field(default=10_000, ge=100)

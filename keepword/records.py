@@ -28,6 +28,7 @@ __all__ = [
     "Observation",
     "Record",
     "Run",
+    "StoreError",
     "Tally",
     "Value",
     "Verdict",
@@ -193,6 +194,7 @@ class Claim(Record):
     url: str | None = None
     made_at: datetime = field(default_factory=now)
     id: str = field(default_factory=new_id)
+    store_at: datetime | None = None  # the store's time when it was made (keepword.storetime)
 
     def __post_init__(self) -> None:
         ClaimKind(self.kind)  # fail early on a kind that is not in the one list
@@ -233,6 +235,7 @@ class Verdict(Record):
     observation_id: str | None = None
     decided_at: datetime = field(default_factory=now)
     id: str = field(default_factory=new_id)
+    store_at: datetime | None = None  # the store's time when it was decided (keepword.storetime)
 
     def __post_init__(self) -> None:
         Outcome(self.outcome)
@@ -256,6 +259,27 @@ class HarnessFailure(Record):
 
     def __repr__(self) -> str:
         return f"<HarnessFailure at {self.step}: {self.message[:40]}>"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreError(Record):
+    """The customer saw the store fail (an HTTP 5xx, an error page, "a problem occurred placing
+    your order"): a finding about the store, counted apart from broken promises (the store did
+    not say something and then do otherwise) and from harness errors (keepword's own trouble)."""
+
+    table: ClassVar[str] = "store_errors"
+    journey_id: str | None
+    step: str
+    message: str
+    url: str | None = None
+    status: int | None = None  # the HTTP status the store answered with, where there was one
+    title: str | None = None   # the page's title, as the customer saw it
+    at: datetime = field(default_factory=now)
+    store_at: datetime | None = None
+    id: str = field(default_factory=new_id)
+
+    def __repr__(self) -> str:
+        return f"<StoreError at {self.step}: {self.status or ''} {self.message[:40]}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,5 +336,5 @@ class Figure(Record):
 
 _RECORD_TYPES: dict[str, type[Record]] = {
     cls.__name__: cls
-    for cls in (Journey, Claim, Observation, Verdict, HarnessFailure, Evidence, Tally, Figure)
+    for cls in (Journey, Claim, Observation, Verdict, HarnessFailure, StoreError, Evidence, Tally, Figure)
 }

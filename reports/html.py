@@ -10,7 +10,7 @@ fence behind escaping.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,6 +51,21 @@ def _num(value: float | None) -> str:
 def _clip(text: str, limit: int = 400) -> str:
     """A note (an e-mail body, say) cut to a readable length; summary.json keeps it whole."""
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def when_text(real: str | None, store: str | None) -> str:
+    """When something happened, on the store's clock where it differs from real time by more
+    than a minute (a demo or staging store running its own clock), with real time beside it."""
+    if not real:
+        return ""
+    real_at = datetime.fromisoformat(real)
+    real_text = f"{real_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    if not store:
+        return real_text
+    store_at = datetime.fromisoformat(store)
+    if abs((store_at - real_at).total_seconds()) <= 60:
+        return real_text
+    return f"{store_at:%a %d %b %Y %H:%M} store time (UTC{store_at:%z}); real time {real_text}"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -280,8 +295,8 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
             {
                 **b,
                 "href": safe_href(b["url"]),
-                "when": (b["decided_at"] or "")[:19].replace("T", " "),
-                "made": (b["made_at"] or "")[:19].replace("T", " "),
+                "when": when_text(b["decided_at"], b.get("decided_store_at")),
+                "made": when_text(b["made_at"], b.get("made_store_at")),
                 "shots": _shots(b["screenshots"], out_dir, search),
                 "notes": [_clip(n) for n in b["notes"]],
             }

@@ -220,26 +220,15 @@ def select_runs(ledger: Ledger, run_ids: Sequence[int] | None) -> list[Run]:
     return found
 
 
-def _profile_name(path: str) -> str | None:
-    from keepword.errors import KeepwordError
-    from keepword.profile import load_profile
-
-    try:
-        return load_profile(path).name
-    except (KeepwordError, OSError, ValueError):
-        return None
-
-
-def _store_of(claim: Claim, run: Run, names: dict[str, str | None]) -> str:
+def _store_of(claim: Claim, run: Run) -> str:
+    """The store's name as the run recorded it (keepword.recorded), never re-read from a profile
+    file that may have moved since; else the page's host."""
     params = run.params if isinstance(run.params, dict) else {}
-    if params.get("store"):
-        return str(params["store"])
-    profile = params.get("profile")
-    if profile:
-        if profile not in names:
-            names[profile] = _profile_name(str(profile))
-        if names[profile]:
-            return str(names[profile])
+    store = params.get("store")
+    if isinstance(store, dict) and store.get("name"):
+        return str(store["name"])
+    if isinstance(store, str) and store:
+        return store
     if claim.url:
         host = urlsplit(claim.url).netloc
         if host:
@@ -279,7 +268,6 @@ def score(ledger: Ledger, runs: list[Run]) -> Scorecard:
     latest = _latest_verdicts(ledger.verdicts()) if claims else {}
     observations = {o.id: o for o in ledger.observations()} if claims else {}
     scored = []
-    names: dict[str, str | None] = {}
     for claim, run in claims:
         verdict = latest.get(claim.id)
         observation = (
@@ -287,7 +275,7 @@ def score(ledger: Ledger, runs: list[Run]) -> Scorecard:
             if verdict is not None and verdict.observation_id
             else None
         )
-        scored.append(ScoredClaim(claim, run.id, _store_of(claim, run, names), verdict, observation))
+        scored.append(ScoredClaim(claim, run.id, _store_of(claim, run), verdict, observation))
 
     for sc in scored:
         if sc.claim.journey_id in journeys:

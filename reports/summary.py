@@ -110,6 +110,8 @@ def _broken_dict(ledger: Ledger, sc: ScoredClaim, journeys: dict[str, str]) -> d
         "difference": verdict.difference,
         "made_at": _iso(claim.made_at),
         "decided_at": _iso(verdict.decided_at),
+        "made_store_at": _iso(claim.store_at),
+        "decided_store_at": _iso(verdict.store_at),
         "url": url,
         "observed_url": observation.url if observation else None,
         **ev,

@@ -47,6 +47,10 @@ def test_demo_ends_with_a_report_that_matches_the_ledger(tmp_path):
     assert html.is_file()
     for stage in ("1/4", "2/4", "3/4", "4/4"):
         assert stage in stderr
+    # The demo checks itself against the store's log of the faults it injected.
+    check = next(line for line in stderr.splitlines() if "on purpose" in line)
+    injected = int(check.split("the store broke ", 1)[1].split()[0])
+    assert f"keepword found {injected} and invented 0" in check, check
 
     summary = json.loads((html.parent / "summary.json").read_text())
     with open_ledger(out / "ledger.db") as book:

@@ -14,32 +14,13 @@ from typing import Any
 
 import pytest
 
+from demo_store.truth import ORDER_FAULTS, score_against_truth
 from keepword.ledger import open_ledger
 from keepword.scenario import Scenario, scenario_for_profile
 from keepword.stats import wilson
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "stores" / "demo.yaml"
-
-# Which claim kinds each fault may break (precision), and which it must break (recall).
-MAY_BREAK = {
-    "price_drift": {"price", "order_total"},
-    "stale_availability": {"availability"},
-    "shipping_change": {"shipping_charge", "order_total"},
-    "total_mismatch": {"order_total"},
-    "late_delivery": {"delivery_date"},
-    "email_missing": {"email"},
-    "email_late": {"email"},
-    "email_wrong_total": {"order_total"},
-    "jsonld_mismatch": {"structured_data"},
-}
-MUST_BREAK = {
-    "price_drift": {"price"},
-    "shipping_change": {"shipping_charge"},
-    **{k: v for k, v in MAY_BREAK.items() if k not in ("price_drift", "shipping_change")},
-}
-ORDER_FAULTS = {"total_mismatch", "late_delivery", "email_missing", "email_late", "email_wrong_total"}
-
 
 @contextmanager
 def demo_store(tmp_path: Path, faults: dict[str, Any] | None = None) -> Iterator[tuple[Any, Path]]:
@@ -92,32 +73,10 @@ def _wait_for_late_mail(store: Any, mail: Path) -> None:
 
 
 def _score(ledger: Any, run_ids: list[int], truth: list[dict[str, Any]]) -> dict[str, Any]:
-    """Match the store's ground truth to keepword's broken verdicts, journey by journey."""
-    journeys = ledger.journeys(run_ids[:1])
-    session_of = {}
-    for journey in journeys:
-        for evidence in ledger.evidence(journey.id):
-            if evidence.kind == "note" and evidence.text.startswith("session kw_session="):
-                session_of[journey.id] = evidence.text.split("=", 1)[1]
-    journey_of = {s: j for j, s in session_of.items()}
-    claims = {c.id: c for c in ledger.claims()}
-    ordered = {c.journey_id for c in claims.values() if c.kind == "email"}
-    # Digital goods (shipped by e-mail) have no delivery to be late: not exposed to late_delivery.
-    shipped = {c.journey_id for c in claims.values() if c.kind == "shipping_charge" and c.subject != "digital"}
-    broken: dict[str, set[str]] = defaultdict(set)
-    for verdict in ledger.verdicts(run_ids):
-        if verdict.outcome == "broken":
-            claim = claims[verdict.claim_id]
-            broken[claim.journey_id].add(claim.kind)
-    faults: dict[str, set[str]] = defaultdict(set)
-    for line in truth:
-        faults[journey_of[line["session"]]].add(line["fault"])
-    missed = [(f, j) for j, fs in faults.items() for f in fs if not (MUST_BREAK[f] & broken[j])]
-    invented = [(j, kinds) for j, kinds in broken.items()
-                if not kinds <= set().union(*(MAY_BREAK[f] for f in faults.get(j, set())))]
-    return {"journeys": len(journeys), "sessions": len(session_of), "ordered": len(ordered & set(session_of)),
-            "shipped": len(ordered & shipped & set(session_of)),
-            "faults": faults, "missed": missed, "invented": invented}
+    """The store's ground truth against keepword's verdicts (demo_store.truth), as a dict."""
+    found = score_against_truth(ledger, run_ids, truth)
+    return {"journeys": found.journeys, "sessions": found.sessions, "ordered": found.ordered,
+            "shipped": found.shipped, "faults": found.faults, "missed": found.missed, "invented": found.invented}
 
 
 @pytest.mark.slow

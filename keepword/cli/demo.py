@@ -29,9 +29,12 @@ def demo_command(
     """Start the demo store (with faults) and a mail sink, shop, follow up, simulate the ad
     spike, write the report and print its path.
 
-    Exit code 0 when the demo ran (its store breaks promises on purpose), 3 if it could not.
+    The demo checks itself against the store's log of the faults it injected. Exit code 0 when
+    keepword found every one and invented none (the store breaks promises on purpose, so broken
+    verdicts are the point), 1 when it missed one or blamed the store for something it did not
+    do, 3 when it could not observe the store (harness errors).
     """
-    from reports.demo import run_demo
+    from keepword.cli.demo_run import run_demo
 
     try:
         result = run_demo(out, shoppers=shoppers, quick=quick, progress=True, console=err_console)
@@ -47,12 +50,18 @@ def demo_command(
             f"shoppers saw {observed['kept']} promises kept and {observed['broken']} broken "
             f"({rate:.0%} kept), {observed['open']} still open, "
             f"{result.summary['observed']['harness_errors']} harness errors",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
-    if result.ground_truth_path is not None:
-        err_console.print(
-            f"the store broke {result.faults_injected} promises on purpose; its log: "
-            f"{result.ground_truth_path}", markup=False, highlight=False, soft_wrap=True,
-        )
+    harness = result.summary.get("observed", {}).get("harness_errors", 0)
+    if result.truth is not None:
+        err_console.print(f"{result.truth.line()} (the store's log: {result.ground_truth_path})",
+                          markup=False, highlight=False, soft_wrap=True)
+        for fault, where in result.truth.missed[:5]:
+            err_console.print(f"  missed: {fault} (journey {where})", markup=False, highlight=False)
+        for journey, kinds in result.truth.invented[:5]:
+            err_console.print(f"  invented: {', '.join(sorted(kinds))} broken in journey {journey}, "
+                              "with no fault behind it", markup=False, highlight=False)
     console.print(f"report: {result.html_path}", markup=False, highlight=False, soft_wrap=True)
-    return 0
+    if result.truth is not None and (result.truth.missed or result.truth.invented):
+        return 1
+    return 3 if harness else 0

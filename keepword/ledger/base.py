@@ -23,6 +23,7 @@ from keepword.records import (
     Observation,
     Record,
     Run,
+    StoreError,
     Tally,
     Verdict,
 )
@@ -114,6 +115,9 @@ class Ledger(abc.ABC):
     def harness_failures(self, run_ids: Sequence[int] | None = None) -> list[HarnessFailure]:
         return self._records(HarnessFailure, run_ids)
 
+    def store_errors(self, run_ids: Sequence[int] | None = None) -> list[StoreError]:
+        return self._records(StoreError, run_ids)
+
     def tallies(self, run_ids: Sequence[int] | None = None) -> list[Tally]:
         return self._records(Tally, run_ids)
 
@@ -143,7 +147,7 @@ class Ledger(abc.ABC):
 
     def record_run_of(self, record_id: str) -> int | None:
         """The run a record was written in (claims are closed by later runs' verdicts)."""
-        for table in ("claims", "observations", "verdicts", "journeys", "harness_failures"):
+        for table in ("claims", "observations", "verdicts", "journeys", "harness_failures", "store_errors"):
             for row in self._select(table, None):
                 if row["id"] == record_id:
                     return int(row["run_id"])

@@ -117,4 +117,26 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER claims_no_delete BEFORE DELETE ON claims
         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: claims are never deleted'); END;
     """,
+    # 2: store time beside real time: when a claim was made and a verdict decided, on the
+    #    store's clock (NULL in ledgers written before: shown as real time)
+    """
+    ALTER TABLE claims ADD COLUMN store_at TEXT;
+    ALTER TABLE verdicts ADD COLUMN store_at TEXT;
+    """,
+    # 3: store errors, the customer saw the store fail: their own outcome, beside harness errors
+    """
+    CREATE TABLE store_errors (
+        id TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        journey_id TEXT,
+        step TEXT NOT NULL,
+        message TEXT NOT NULL,
+        url TEXT,
+        status INTEGER,
+        title TEXT,
+        at TEXT NOT NULL,
+        store_at TEXT
+    );
+    CREATE INDEX store_errors_run ON store_errors(run_id);
+    """,
 ]

@@ -22,7 +22,8 @@ from keepword.records import Claim, Record, Run, now
 
 __all__ = ["SqliteLedger"]
 
-_TABLES = {"journeys", "claims", "observations", "verdicts", "harness_failures", "evidence", "tallies", "figures"}
+_TABLES = {"journeys", "claims", "observations", "verdicts", "harness_failures", "store_errors", "evidence", "tallies",
+           "figures"}
 
 # Columns holding tagged values or JSON, per table; the rest are stored as they are.
 _JSON_COLUMNS = {
@@ -180,7 +181,7 @@ class SqliteLedger(Ledger):
 
     def record_run_of(self, record_id: str) -> int | None:
         with self._lock:
-            for table in ("claims", "observations", "verdicts", "journeys", "harness_failures"):
+            for table in ("claims", "observations", "verdicts", "journeys", "harness_failures", "store_errors"):
                 row = self._db.execute(f"SELECT run_id FROM {table} WHERE id = ?", (record_id,)).fetchone()
                 if row is not None:
                     return int(row[0])

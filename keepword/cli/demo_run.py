@@ -1,12 +1,16 @@
 """`keepword demo`: the whole story in one command, on the bundled demo store.
 
-    1. start the demo store (with its bundled fault mix, clock stopped) and a mail sink
+    1. start the demo store (with its bundled fault mix; its clock stopped at today, 09:00 store
+       time, so the demo looks current on any date) and a mail sink
     2. shop: a few mystery shoppers buy as guests, in parallel, in
        two rounds (so the report has a trend over runs)             -> two "shop" runs
     3. move the store clock two weeks on and follow up: status pages
        and e-mails close the delivery and e-mail claims              -> a "follow-up" run
     4. simulate the ad spike (and, unless --quick, sweep packers)   -> "simulate" runs
     5. write the report on those runs and return its path
+    6. check itself: score keepword's verdicts against the store's ground-truth log of the faults
+       it injected ("the store broke 10 promises on purpose; keepword found 10 and invented 0"),
+       so a false alarm in the demo is visible at once
 
 Everything lands under one folder (default `keepword-data/demo/`): `ledger.db`, the shoppers'
 screenshots (`evidence/`), the store's mail and its ground-truth log of injected faults
@@ -17,8 +21,9 @@ reason (order numbers repeat from one demo store to the next). Servers are
 context managers, so Ctrl-C (or SIGTERM, which the ledger turns into KeyboardInterrupt) stops the
 store and the sink and marks the run "interrupted" before the exception reaches the CLI.
 
-This module lives in `reports` because the demo ends in a report; it imports the other parts
-(demo_store, journeys, sim) lazily, inside `run_demo`.
+The orchestration lives with the CLI, the one part of `keepword` allowed to use the others
+(demo_store, journeys, sim, reports), which it imports lazily, inside `run_demo`; `reports` only
+reads the ledger.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keepword.errors import BadInput
+
+if TYPE_CHECKING:
+    from demo_store.truth import TruthScore
 
 __all__ = [
     "DEFAULT_DEMO_DIR",
@@ -41,7 +49,7 @@ __all__ = [
 ]
 
 DEFAULT_DEMO_DIR = Path("keepword-data/demo")
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 SHOP_SCENARIO = _ROOT / "scenarios" / "demo.yaml"
 STORE_CONFIG = _ROOT / "scenarios" / "stores" / "demo-store.yaml"
 SIM_SCENARIO = _ROOT / "scenarios" / "ad-spike.yaml"
@@ -100,6 +108,7 @@ class DemoResult:
     store_url: str = ""
     faults_injected: int = 0
     ground_truth_path: Path | None = None
+    truth: TruthScore | None = None
     exit_code: int = 0
     summary: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -147,6 +156,7 @@ def run_demo(
     """Start the demo store and mail sink, shop, follow up, simulate, and write the report."""
     from demo_store.config import load_config
     from demo_store.testing import running_store
+    from demo_store.truth import score_against_truth
     from journeys.followup import follow_up
     from journeys.runner import shop
     from keepword.ledger import open_ledger
@@ -206,8 +216,9 @@ def run_demo(
                 run_ids.append(followed.run_id)
                 _say(console, f"    follow-up decided {followed.kept + followed.broken} promises: "
                               f"{followed.kept} kept, {followed.broken} broken")
-                injected = len(store.ground_truth())
+                truth = store.ground_truth()
                 truth_path = _relative(Path(store.ground_truth_path))
+                checked = score_against_truth(ledger, run_ids, truth)
 
         _say(console, "[bold]4/4[/bold] simulating the ad spike"
                       + (f" and sweeping {', '.join(settings.sweep)}" if settings.sweep else ""))
@@ -228,8 +239,9 @@ def run_demo(
             ledger_path=Path(ledger.path),
             run_ids=run_ids,
             store_url=store.url,
-            faults_injected=injected,
+            faults_injected=len(truth),
             ground_truth_path=truth_path,
+            truth=checked,
             exit_code=report.exit_code,
             summary=summary,
         )
