@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from demo_store.faults import FaultPlan, FaultsConfig
 from demo_store.shop import Shop
 
-__all__ = ["clock", "faults", "stock", "store_time"]
+__all__ = ["clock", "faults", "order", "stock", "store_time"]
 
 
 def _shop(request: Request) -> Shop:
@@ -84,6 +84,30 @@ async def store_time(request: Request) -> Response:
     shop = _shop(request)
     return JSONResponse({"now": shop.clock.now().isoformat(), "timezone": shop.config.timezone},
                         headers={"Cache-Control": "no-store"})
+
+
+async def order(request: Request) -> Response:
+    """GET an order; PUT {"total": "12.34"} edits its total, as a back office would after the
+    customer was told another (logged in the ground truth as `order_edited`)."""
+    if (refusal := _refused(request)) is not None:
+        return refusal
+    shop = _shop(request)
+    number = request.path_params["number"]
+    found = shop.orders.get(number)
+    if found is None:
+        return JSONResponse({"error": f"no order {number}"}, 404)
+    if request.method == "PUT":
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            total = shop.locale.money(Decimal(str((await _body(request))["total"])))
+        except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+            return _problem(f'send {{"total": "12.34"}} ({exc})')
+        shop.truth.record("order_edited", where="status", session=found.session_id, order=number,
+                          honest=found.total, shown=total, store_time=shop.clock.now())
+        found.total = total
+    return JSONResponse({"number": found.number, "email": found.email, "total": str(found.total.amount),
+                         "status_url": found.status_url})
 
 
 async def stock(request: Request) -> Response:

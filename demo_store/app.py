@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -55,10 +56,33 @@ class _Sessions(BaseHTTPMiddleware):
         shop: Shop = request.app.state.shop
         session, new = shop.session(request.cookies.get(COOKIE))
         request.state.session = session
+        failed = _server_error(shop, session, path)
+        if failed is not None:
+            return failed
         response = await call_next(request)
         if new:
             response.set_cookie(COOKIE, session.id, httponly=True, samesite="lax", path="/")
         return response
+
+
+# The paths where a `server_error` fault can strike, by its `where`.
+_FAILING = {"product": "/product/", "basket": "/basket$", "checkout": "/checkout/email", "place": "/checkout/place$"}
+
+
+def _server_error(shop: Shop, session: Any, path: str) -> Response | None:
+    """HTTP 500 where the `server_error` fault says, once per session (a retry works)."""
+    fault = shop.faults.get("server_error", session.fault_key)
+    where = _FAILING[fault.where] if fault is not None else ""
+    hit = path == where[:-1] if where.endswith("$") else path.startswith(where)
+    if fault is None or not hit or "server_error" in session.drift_logged:
+        return None
+    session.drift_logged.add("server_error")
+    shop.truth.record("server_error", where=fault.where, session=session.id, honest=200, shown=500,
+                      store_time=shop.clock.now())
+    from starlette.responses import HTMLResponse
+
+    return HTMLResponse("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server "
+                        "Error</h1><p>database is locked</p></body></html>", status_code=500)
 
 
 def build_app(shop: Shop) -> Starlette:
@@ -87,6 +111,7 @@ def build_app(shop: Shop) -> Starlette:
         Route("/admin/clock", admin.clock, methods=["GET", "POST"]),
         Route("/store-time", admin.store_time),
         Route("/admin/stock", admin.stock, methods=["GET", "PUT"]),
+        Route("/admin/orders/{number}", admin.order, methods=["GET", "PUT"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(_Sessions)])

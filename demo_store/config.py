@@ -82,9 +82,15 @@ def _default_methods() -> list[ShippingMethodConfig]:
 
 
 class CheckoutConfig(_Strict):
-    """Checkout switches. `single_shipping_method` offers only the first method (step skipped)."""
+    """Checkout switches, so that keepword's profile language can be tried on other mechanics
+    than the default: `single_shipping_method` offers only the first method (step skipped);
+    `shipping_widget` offers methods as radios, one submit button per method, or a <select>;
+    `line_totals_only` shows line totals without unit prices on the preview, the confirmation
+    and in the e-mail (as many real stores do)."""
 
     single_shipping_method: bool = False
+    shipping_widget: Literal["radio", "buttons", "select"] = "radio"
+    line_totals_only: bool = False
 
 
 class FulfilmentConfig(BaseModel):

@@ -93,6 +93,13 @@ class JsonLdMismatch(_Fault):
     amount: Decimal = Decimal("0.50")
 
 
+class ServerError(_Fault):
+    """The store fails: the page (or the form post) at `where` answers HTTP 500, once per
+    session, as a crashed back end does ("database is locked")."""
+
+    where: Literal["product", "basket", "checkout", "place"] = "basket"
+
+
 class FaultsConfig(BaseModel):
     """The fault mix: each kind absent (honest) or configured with its rate, seed and size."""
 
@@ -106,6 +113,7 @@ class FaultsConfig(BaseModel):
     email_late: EmailLate | None = None
     email_wrong_total: EmailWrongTotal | None = None
     jsonld_mismatch: JsonLdMismatch | None = None
+    server_error: ServerError | None = None
 
 
 FAULT_KINDS: tuple[str, ...] = tuple(FaultsConfig.model_fields)

@@ -27,8 +27,8 @@ def confirmation_email(shop: Shop, order: Order, *, total_shown: str | None = No
         f"Order number: {order.number}",
     ]
     for line in order.lines:
-        lines.append(f"{line.quantity} x {line.product.name} ({line.product.sku}) at "
-                     f"{fmt(line.unit)} = {fmt(line.total)}")
+        unit = "" if shop.config.checkout.line_totals_only else f" at {fmt(line.unit)}"
+        lines.append(f"{line.quantity} x {line.product.name} ({line.product.sku}){unit} = {fmt(line.total)}")
     lines += [
         f"Subtotal: {fmt(order.subtotal)}",
         f"Shipping ({order.method.name}): {fmt(order.shipping)}",

@@ -38,6 +38,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         store_name=shop.config.name,
         categories=shop.catalogue.categories,
         basket_count=sum(session.basket.values()),
+        checkout_look=shop.config.checkout,
         request=request,
     )
     response: Response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)

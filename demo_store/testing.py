@@ -60,6 +60,10 @@ class StoreHandle:
     def now(self) -> datetime:
         return datetime.fromisoformat(self._admin("GET", "admin/clock")["now"])
 
+    def edit_order(self, number: str, total: str) -> dict[str, Any]:
+        """Change an order's total after it was placed (a back-office edit)."""
+        return dict(self._admin("PUT", f"admin/orders/{number}", {"total": total}))
+
     def stock(self) -> dict[str, int]:
         return dict(self._admin("GET", "admin/stock"))
 

@@ -4,10 +4,11 @@ The demo store logs every lie it tells (`ground-truth.jsonl`, one line per fault
 with the session it hit). keepword's shoppers note each journey's session cookie, so every
 broken verdict can be traced to the journey, and every fault to the journey it hit:
 
-* **found**: a fault whose journey has a broken verdict of a kind the fault must break;
+* **found**: a fault whose journey has a broken verdict of a kind the fault must break (or,
+  for `server_error`, a store error: the store failed, it did not break a promise);
 * **missed**: a fault with no such verdict (or a session no journey noted);
-* **invented**: a broken verdict of a kind none of its journey's faults may break: a false
-  alarm, keepword blaming an honest store.
+* **invented**: a broken verdict of a kind none of its journey's faults may break, or a store
+  error where the store did not fail: a false alarm, keepword blaming an honest store.
 
 `keepword demo` prints this line ("the store broke 10 promises on purpose; keepword found 10 and
 invented 0"), and the tests assert it: a detection rate an owner can believe is checked on
@@ -35,12 +36,16 @@ MAY_BREAK: dict[str, set[str]] = {
     "email_late": {"email"},
     "email_wrong_total": {"order_total"},
     "jsonld_mismatch": {"structured_data"},
+    "order_edited": {"order_total"},  # an order's total changed after it was placed (admin edit)
+    "server_error": set(),  # a store error, not a broken promise: found when a StoreError is recorded
 }
 MUST_BREAK: dict[str, set[str]] = {
     "price_drift": {"price"},
     "shipping_change": {"shipping_charge"},
     **{k: v for k, v in MAY_BREAK.items() if k not in ("price_drift", "shipping_change")},
 }
+# Faults that are the store failing (a StoreError is how keepword finds them).
+_STORE_ERROR: dict[str, set[str]] = {"server_error": {"store_error"}}
 # Faults that hit placed orders (the rest hit any session that browses).
 ORDER_FAULTS = {"total_mismatch", "late_delivery", "email_missing", "email_late", "email_wrong_total"}
 
@@ -97,6 +102,9 @@ def score_against_truth(
         claim = claims.get(verdict.claim_id)
         if claim is not None and claim.journey_id is not None and verdict.outcome == "broken":
             broken[claim.journey_id].add(claim.kind)
+    for error in ledger.store_errors(run_ids):
+        if error.journey_id in mine:
+            broken[error.journey_id].add("store_error")
     faults: dict[str, set[str]] = defaultdict(set)
     missed: list[tuple[str, str]] = []
     found = 0
@@ -106,13 +114,14 @@ def score_against_truth(
             missed.append((str(line["fault"]), f"session {line.get('session')}"))
             continue
         faults[journey_id].add(str(line["fault"]))
-        if MUST_BREAK.get(str(line["fault"]), set()) & broken[journey_id]:
+        if (MUST_BREAK.get(str(line["fault"]), set()) | _STORE_ERROR.get(str(line["fault"]), set())) & broken[journey_id]:
             found += 1
         else:
             missed.append((str(line["fault"]), journey_id))
     invented = []
     for journey_id, kinds in broken.items():
-        allowed = set().union(*(MAY_BREAK.get(f, set()) for f in faults.get(journey_id, set())))
+        allowed = set().union(*(MAY_BREAK.get(f, set()) | _STORE_ERROR.get(f, set())
+                                for f in faults.get(journey_id, set())))
         if not kinds <= allowed:
             invented.append((journey_id, kinds - allowed))
     return TruthScore(

@@ -2,9 +2,11 @@
 
 A journey is a plain function of a `Shopper` (see `journeys.bundled`); the same function runs
 under pytest (`pytest journeys/ --store PROFILE`, via `journeys.plugin`) and under
-`keepword shop SCENARIO` (`journeys.runner.shop`). Pages observe (`journeys.roles`), checks judge
-(`journeys.checks`), the notebook records (`journeys.notebook`), the guard keeps orders and cards
-off hosts the scenario does not allow (`journeys.guard`). Heavy imports (Playwright, Faker) happen
+`keepword shop SCENARIO` (`journeys.runner.shop`). Each page of a store has its module in `journeys.pages` (reading it
+through `journeys.roles`, acting through `journeys.actions`, judging through `journeys.checks`);
+the notebook records (`journeys.notebook`), `journeys.watch` tells the store's failures from
+keepword's own, the guard keeps orders and cards off hosts the scenario does not allow
+(`journeys.guard`). Heavy imports (Playwright, Faker) happen
 inside functions, so importing this package is cheap.
 """
 
@@ -17,6 +19,7 @@ __all__ = [
     "ShopResult",
     "Shopper",
     "Stopped",
+    "StoreFailed",
     "StoreHooks",
     "follow_up",
     "guest_checkout",
@@ -27,7 +30,8 @@ _WHERE = {
     "JOURNEYS": "journeys.bundled",
     "ShopResult": "journeys.result",
     "Shopper": "journeys.shopper",
-    "Stopped": "journeys.shopper",
+    "Stopped": "journeys.stops",
+    "StoreFailed": "journeys.stops",
     "StoreHooks": "journeys.base",
     "follow_up": "journeys.followup",
     "guest_checkout": "journeys.bundled",
@@ -40,7 +44,8 @@ if TYPE_CHECKING:
     from journeys.followup import follow_up
     from journeys.result import ShopResult
     from journeys.runner import shop
-    from journeys.shopper import Shopper, Stopped
+    from journeys.shopper import Shopper
+    from journeys.stops import Stopped, StoreFailed
 
 
 def __getattr__(name: str) -> Any:

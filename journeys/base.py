@@ -8,7 +8,19 @@ A store's hook class subclasses `StoreHooks` and is named in the profile
 * any method named by a checkout action `{hook: name}`: `name(shopper)` does one checkout step
   that needs code (a date picker, an address finder, a step whose buttons move around).
 
-Hooks act; they do not judge. Reading and deciding stay with the shopper and `journeys.checks`.
+Hooks are the escape hatch: almost every mechanic has a YAML form (`keepword.actions`), so
+reach for one only when the profile cannot say it. A hook uses the shopper's small public API,
+never its internals:
+
+* `shopper.page`: the Playwright page; `shopper.persona`: the customer (name, address, e-mail);
+* `shopper.run_actions([...])`: do profile actions (`keepword.actions.Action` objects);
+* `shopper.fill_value("{persona.email}")`: a placeholder filled in (card numbers are checked);
+* `shopper.text(where, find)`: a role's text on the page (a harness error naming it if absent);
+* `shopper.compare(kind, subject, said, seen)`: judge a value seen now against one said earlier
+  (a `keepword.kinds.ClaimKind`, Money or dates), recorded as a claim and verdict like any other;
+* `shopper.memory`: what the journey has seen (read it; the pages keep it up to date).
+
+Hooks act; judging goes through `compare`, so that every verdict is decided in `journeys.checks`.
 """
 
 from __future__ import annotations

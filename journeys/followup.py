@@ -1,79 +1,55 @@
-"""`keepword follow-up`: close the delivery and e-mail claims that shopping left open.
+"""`keepword follow-up`: read every order again, days later, and close what shopping left open.
 
 Days after a shop run the order-status pages say whether (and when) orders were delivered, and
-the mail folder holds the e-mails that came late or not at all. Follow-up reads them for every
-open `delivery_date` and `email` claim in the ledger and writes the verdicts in a run of its own
-(claims keep the run they were made in; verdicts point to them by id).
+the mail folder holds the e-mails that came late, or not at all, or later (a dispatch notice, a
+tracking link). Follow-up revisits each order a journey placed, with the same page code the
+shopper uses (`journeys.pages`): it rebuilds the journey's memory from the order note the
+shopper left (`journeys.memory`), reads the order's e-mails and its status page, and judges what
+they say now against what the pages said then (an order total edited after the order is seen
+here), closes the delivery, e-mail and awaited-total claims, and checks "your order could not be
+placed" against any order e-mail that came after all.
 
 Everything it needs comes from the ledger: each shop run recorded its store profile, tolerances
 and store (`keepword.recorded`), so moved or deleted YAML files change nothing. "Overdue" is
-decided on the store's clock (`keepword.storetime`), read once per store when follow-up starts,
-never on the machine's date.
+decided on the store's clock (`keepword.storetime`), read once per store, never on the machine's
+date. Verdicts are written in a run of its own; claims keep the journey they belong to.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from journeys import checks
+from journeys.memory import ORDER_NOTE, Memory
 from journeys.notebook import Notebook, Reading
-from journeys.ordering import AWAITS_EMAIL
-from journeys.reading import read_date
+from journeys.pages.email import AWAITS_EMAIL, find_order_mail, judge_email, subject_pattern
+from journeys.pages.status import observe_delivery
 from journeys.result import ShopResult
-from keepword.errors import HarnessError, harness_line
+from keepword.errors import HarnessError, KeepwordError, harness_line
 from keepword.kinds import ClaimKind
 from keepword.ledger import Ledger
-from keepword.profile import StatusPage, StoreProfile
-from keepword.recorded import recorded_profile, recorded_tolerances
+from keepword.profile import StoreProfile
+from keepword.recorded import recorded_profile, recorded_store, recorded_tolerances
 from keepword.records import Claim, Journey, now
-from keepword.scenario import Scenario, Tolerances
-from keepword.storetime import StoreTime, store_time
+from keepword.scenario import PersonaSettings, Scenario, Tolerances
+from keepword.storetime import FixedTime, StoreTime, store_time
 
 if TYPE_CHECKING:
-    from journeys.roles import Roles
+    from playwright.sync_api import Page
 
-__all__ = ["follow_up", "observe_delivery"]
+__all__ = ["REVISITED", "follow_up", "observe_delivery"]
 
-
+# The note follow-up leaves on a journey whose order it read again.
+REVISITED = "revisited by follow-up"
 # what a refused status page says after the store's name: the usual reason, and the way out
 _GONE_ADVICE = ("Start it again (a demo store `keepword shop` started itself stops with its run; "
                 "`keepword demo` shops and follows up in one go)")
-
-
-def observe_delivery(
-    roles: Roles,
-    spec: StatusPage,
-    claim: Claim | None,
-    notebook: Notebook,
-    tolerances: Tolerances,
-    *,
-    step: str,
-    today: date,
-    read: dict[str, tuple[str, str] | None] | None = None,
-) -> str:
-    """Read an order-status page (already open; `read` if its roles were read already) and
-    close the delivery claim when it can be decided: delivered (on time or late), or overdue on
-    the store's `today`. Returns the status text."""
-    if read is None:
-        _, read, _ = roles.snapshot("status", singles={"state": spec.state, "delivered_at": spec.delivered_at},
-                                    required=("state",))
-    assert read["state"] is not None
-    state, html = read["state"]
-    if claim is None or not isinstance(claim.value, date):
-        return state
-    delivered: date | None = None
-    if state.strip().lower() in {s.lower() for s in spec.delivered_states}:
-        if spec.delivered_at is None:
-            raise roles.missing("status.delivered_at", spec.state, " (no delivered_at role to read the date from)")
-        when = read.get("delivered_at") or roles.read("status.delivered_at", spec.delivered_at)
-        delivered = read_date(when[0])
-    judgement = checks.delivered_by(claim.value, delivered, today, tolerances)
-    if judgement is not None:
-        notebook.close(claim, Reading(delivered, step, roles.page.url, html, store_at=notebook.store_at), judgement)
-    return state
 
 
 @dataclass
@@ -84,6 +60,7 @@ class _Shopped:
     profile: StoreProfile | None
     tolerances: Tolerances | None
     mail_dir: Path | None
+    base_url: str | None
     clock: StoreTime | None
     problem: str | None = None
     told: bool = False
@@ -98,7 +75,7 @@ class _Shopped:
 
 
 class _Runs:
-    """Claims to the runs they were made in, and each run's recorded context (cached)."""
+    """Records to the runs they were written in, and each shop run's recorded context (cached)."""
 
     def __init__(self, ledger: Ledger, scenario: Scenario | None, mail_dir: Path | None,
                  profile: StoreProfile | None) -> None:
@@ -106,18 +83,15 @@ class _Runs:
         self.scenario = scenario
         self.mail_dir = mail_dir
         self.profile = profile
-        self._run_of: dict[str, int] | None = None
+        self._run_of: dict[str, int] = {}
+        query = getattr(ledger, "query", None)
+        if query is not None:
+            for table in ("claims", "journeys"):
+                self._run_of.update({row["id"]: int(row["run_id"]) for row in query(f"SELECT id, run_id FROM {table}")})
         self._shopped: dict[int | None, _Shopped] = {}
 
-    def run_of(self, claim: Claim) -> int | None:
-        if self._run_of is None:
-            query = getattr(self.ledger, "query", None)
-            self._run_of = ({row["id"]: int(row["run_id"]) for row in query("SELECT id, run_id FROM claims")}
-                            if query is not None else {})
-        return self._run_of.get(claim.id) or self.ledger.record_run_of(claim.id)
-
-    def of(self, claim: Claim) -> _Shopped:
-        run_id = self.run_of(claim)
+    def of(self, record_id: str) -> _Shopped:
+        run_id = self._run_of.get(record_id) or self.ledger.record_run_of(record_id)
         if run_id not in self._shopped:
             self._shopped[run_id] = self._load(run_id)
         return self._shopped[run_id]
@@ -131,12 +105,24 @@ class _Runs:
             self.scenario.tolerances if self.scenario is not None else None)
         folder = self.mail_dir or (Path(params["mail_dir"]) if params.get("mail_dir") else None) or (
             self.scenario.mail.dir if self.scenario is not None else None)
+        base_url = (recorded_store(run).get("base_url") if run is not None else None) or (
+            profile.base_url if profile is not None else None)
         problem = None
         if profile is None or tolerances is None:
             problem = (f"run {run_id} recorded no store profile or tolerances (an older keepword); its claims stay "
                        "open: give its scenario, `keepword follow-up SCENARIO`")
-        clock = store_time(profile.clock, profile.base_url) if profile is not None else None
-        return _Shopped(profile, tolerances, folder, clock, problem)
+        clock = store_time(profile.clock, base_url) if profile is not None else None
+        return _Shopped(profile, tolerances, folder, base_url, clock, problem)
+
+
+@dataclass
+class _Order:
+    """One order to read again: its journey, the memory its note restores, its open claims."""
+
+    journey: Journey
+    memory: Memory
+    shopped: _Shopped
+    open: list[Claim]
 
 
 def follow_up(
@@ -147,44 +133,75 @@ def follow_up(
     profile_path: Path | None = None,
     progress: bool = True,
 ) -> ShopResult:
-    """Close open delivery and e-mail claims; returns counts and the exit code (as `shop`).
+    """Read every order again and close open claims; returns counts and the exit code (as `shop`).
 
     Each claim is judged with what its own shop run recorded; `scenario` and `profile_path` only
     stand in for runs that recorded nothing (older ledgers), and `mail_dir` overrides where the
-    e-mails are looked for."""
+    e-mails are looked for. An order is read again while any of its claims is open, and once
+    more after that (so an order edited after it was placed is seen at the next follow-up)."""
     from keepword.profile import load_profile
 
-    open_claims = ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL, ClaimKind.ORDER_TOTAL])
     profile = load_profile(profile_path) if profile_path is not None else (
         scenario.profile() if scenario is not None else None)
     runs = _Runs(ledger, scenario, mail_dir, profile)
+    open_claims = ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL, ClaimKind.ORDER_TOTAL,
+                                            ClaimKind.ORDER_PLACED])
+    orders = _orders(ledger, runs, open_claims)
     with ledger.running("follow-up", scenario=str(scenario.path) if scenario and scenario.path else None,
-                        params={"open_claims": len(open_claims)}) as run:
-        journey = Journey("follow-up", shopper="follow-up")
-        notebook = Notebook(journey, sink=lambda records: ledger.write(run.id, *records))
-        deliveries = [c for c in open_claims if c.kind == ClaimKind.DELIVERY_DATE]
-        emails = [c for c in open_claims if c.kind == ClaimKind.EMAIL]
-        totals = [c for c in open_claims if c.kind == ClaimKind.ORDER_TOTAL
-                  and any(e.kind == "note" and e.text == AWAITS_EMAIL for e in ledger.evidence(c.id))]
-        for claim in emails:
-            shopped = _judgeable(runs.of(claim), notebook)
-            if shopped is None or not isinstance(claim.value, datetime):
-                continue
-            _judge_email_arrival(claim, shopped, notebook)
-        for claim in totals:
-            shopped = _judgeable(runs.of(claim), notebook)
-            if shopped is not None:
-                _judge_email_total(claim, shopped, notebook)
-        notebook.flush()
-        if deliveries:
-            _follow_deliveries(deliveries, notebook, runs)
-        notebook.flush()
-    counts = notebook.counts
-    still_open = len(ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL]))
-    still_open += sum(1 for c in ledger.open_claims(kinds=[ClaimKind.ORDER_TOTAL]) if c in totals)
-    return ShopResult(run.id, counts["kept"], counts["broken"], len(notebook.failures), open=still_open,
-                      inconclusive=counts["inconclusive"], findings=list(notebook.findings),
-                      harness_messages=[f.message for f in notebook.failures])
+                        params={"open_claims": len(open_claims), "orders": len(orders)}) as run:
+        def sink(records: list[Any]) -> None:
+            ledger.write(run.id, *records)
+
+        general = Notebook(Journey("follow-up", shopper="follow-up"), sink=sink, record_journey=False)
+        notebooks = [general]
+        for claim in open_claims:
+            if claim.kind == ClaimKind.ORDER_PLACED:
+                shopped = _judgeable(runs.of(claim.id), general)
+                if shopped is not None:
+                    _judge_not_placed(claim, shopped, general)
+        general.flush()
+        if orders:
+            with _browser() as page:
+                for order in orders:
+                    notebook = Notebook(order.journey, sink=sink, record_journey=False)
+                    notebooks.append(notebook)
+                    if _judgeable(order.shopped, general) is not None:
+                        _revisit(order, page, notebook, ledger)
+                    notebook.flush()
+                    general.flush()
+    counts = {key: sum(n.counts[key] for n in notebooks) for key in ("kept", "broken", "inconclusive")}
+    failures = [f for n in notebooks for f in n.failures]
+    errors = [e for n in notebooks for e in n.store_errors]
+    still_open = len(ledger.open_claims(kinds=[ClaimKind.DELIVERY_DATE, ClaimKind.EMAIL, ClaimKind.ORDER_PLACED]))
+    still_open += sum(1 for c in ledger.open_claims(kinds=[ClaimKind.ORDER_TOTAL]) if c in open_claims)
+    return ShopResult(run.id, counts["kept"], counts["broken"], len(failures), open=still_open,
+                      inconclusive=counts["inconclusive"], store_errors=len(errors),
+                      findings=[f for n in notebooks for f in n.findings],
+                      harness_messages=[f.message for f in failures],
+                      store_messages=[e.message for e in errors])
+
+
+def _orders(ledger: Ledger, runs: _Runs, open_claims: list[Claim]) -> list[_Order]:
+    """Orders to read again: those with open claims, and those no follow-up has read yet."""
+    open_by_journey: dict[str, list[Claim]] = {}
+    for claim in open_claims:
+        if claim.journey_id and claim.kind != ClaimKind.ORDER_PLACED:
+            open_by_journey.setdefault(claim.journey_id, []).append(claim)
+    orders = []
+    for journey in ledger.journeys():
+        if journey.name == "follow-up":
+            continue
+        notes = [e.text or "" for e in ledger.evidence(journey.id) if e.kind == "note"]
+        order_notes = [n for n in notes if n.startswith(ORDER_NOTE)]
+        if not order_notes:
+            continue
+        mine = open_by_journey.get(journey.id, [])
+        if REVISITED in notes and not mine:
+            continue
+        memory = Memory.from_order_note(order_notes[-1])
+        memory.delivery_claim = next((c for c in mine if c.kind == ClaimKind.DELIVERY_DATE), None)
+        orders.append(_Order(journey, memory, runs.of(journey.id), mine))
+    return orders
 
 
 def _judgeable(shopped: _Shopped, notebook: Notebook) -> _Shopped | None:
@@ -197,76 +214,132 @@ def _judgeable(shopped: _Shopped, notebook: Notebook) -> _Shopped | None:
     return None
 
 
-def _judge_email_arrival(claim: Claim, shopped: _Shopped, notebook: Notebook) -> None:
-    """The promised e-mail: arrived by its deadline, late, or not at all by now. E-mail
-    deadlines are seconds to minutes after the order: judged on elapsed time (the machine's
-    clock only measures the interval), which any store clock running at real speed agrees with."""
-    from keepword.mail import Mailbox
-
-    assert isinstance(claim.value, datetime)
-    if shopped.mail_dir is None or not shopped.mail_dir.is_dir():
-        return  # nowhere to look: the claim stays open rather than guessing
-    found = Mailbox(shopped.mail_dir).find(subject_contains=claim.subject)
-    message = found[0] if found else None
-    judgement = checks.arrived_in_time(claim.value, message.received_at if message else None, now())
-    if judgement is not None:
-        seen = Reading(message.received_at if message else None, "follow-up",
-                       None, message.text if message else None, source="email")
-        notebook.close(claim, seen, judgement)
-
-
-def _judge_email_total(claim: Claim, shopped: _Shopped, notebook: Notebook) -> None:
-    """The total a late confirmation e-mail states, judged against the confirmation page."""
-    from journeys.reading import Unreadable, read_email
-    from keepword.mail import Mailbox
-
-    profile = shopped.profile
-    assert profile is not None and shopped.tolerances is not None
-    if shopped.mail_dir is None or not shopped.mail_dir.is_dir() or profile.email is None:
-        return
-    found = Mailbox(shopped.mail_dir).find(subject_contains=claim.subject)
-    if not found:
-        return  # not come yet: the e-mail claim says whether that breaks a promise
-    message = found[0]
-    try:
-        said = read_email(message.text, profile.email, profile.money)
-    except Unreadable as exc:
-        notebook.harness("follow-up", f"{message.path}: {exc}")
-        return
-    if said.total is None:
-        raise HarnessError(f"{message.path}: no total in the e-mail")
-    seen = Reading(said.total, "follow-up", None, message.text, source="email")
-    notebook.close(claim, seen, checks.same_money(claim.value, said.total, shopped.tolerances))
-
-
-def _follow_deliveries(claims: list[Claim], notebook: Notebook, runs: _Runs) -> None:
-    from playwright.sync_api import Error as PlaywrightError
+@contextmanager
+def _browser() -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
-    from journeys.roles import Roles
     from keepword.browser import launch_args
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_args())
         context = browser.new_context(service_workers="block")
-        page = context.new_page()
         try:
-            for claim in claims:
-                shopped = _judgeable(runs.of(claim), notebook)
-                if shopped is None or not claim.url or shopped.profile is None or shopped.profile.status is None:
-                    continue
-                profile, status = shopped.profile, shopped.profile.status
-                assert shopped.tolerances is not None
-                roles = Roles(page, profile.timeout_ms, str(profile.path or profile.name))
-                try:
-                    notebook.store_at = shopped.store_now()
-                    page.goto(claim.url)
-                    observe_delivery(roles, status, claim, notebook, shopped.tolerances,
-                                     step="follow-up", today=notebook.store_at.date())
-                except (HarnessError, PlaywrightError) as exc:
-                    line = harness_line(exc, store="the store that took this order", advice=_GONE_ADVICE)
-                    notebook.harness("follow-up", f"{line} ({claim.url})", url=claim.url)
-                notebook.flush()
+            yield context.new_page()
         finally:
             context.close()
             browser.close()
+
+
+def _shopper(order: _Order, page: Page, notebook: Notebook) -> Any:
+    """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
+    and memory; it never places an order (follow-up has no allow-list)."""
+    from journeys.guard import Guard
+    from journeys.persona import Persona
+    from journeys.shopper import Shopper
+    from journeys.target import Target
+
+    shopped = order.shopped
+    assert shopped.profile is not None and shopped.tolerances is not None
+    to = order.memory.email_to or ""
+    domain = to.rsplit("@", 1)[-1] if "@" in to else "shoppers.example.test"
+    scenario = Scenario(name="follow-up", store=Path(shopped.profile.path or "recorded-profile.yaml"),
+                        persona=PersonaSettings(email_domain=domain), tolerances=shopped.tolerances)
+    target = Target(shopped.base_url or shopped.profile.base_url or "", shopped.profile, shopped.mail_dir)
+    if shopped.clock is not None:
+        target.clock = shopped.clock
+    persona = Persona("", "", to, "", "", "", "", "", "")
+    return Shopper(page, target, scenario, persona, notebook, Guard(scenario, shopped.profile),
+                   random.Random(0), Path("keepword-data") / "evidence" / "follow-up", memory=order.memory)
+
+
+def _revisit(order: _Order, page: Page, notebook: Notebook, ledger: Ledger) -> None:
+    """Read one order's e-mails and status page again and judge what they say."""
+    from journeys.pages.status import read_status_page
+    from journeys.stops import Stopped
+
+    shopper = _shopper(order, page, notebook)
+    shopper.step_name = "follow-up"
+    shopper.unreachable = ("the store that took this order", _GONE_ADVICE)
+    shopped, memory = order.shopped, order.memory
+    judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
+    try:
+        _read_mail(order, shopper, notebook, judged, ledger)  # the mail folder needs no store
+    except (HarnessError, KeepwordError) as exc:
+        notebook.harness("follow-up", str(exc))
+    profile = shopped.profile
+    if not memory.status_url or profile is None or profile.status is None:
+        notebook.note(order.journey.id, REVISITED)
+        return
+    try:
+        store_now = shopped.store_now()
+    except HarnessError as exc:
+        line = harness_line(exc, store="the store that took this order", advice=_GONE_ADVICE)
+        notebook.harness("follow-up", f"{line} ({memory.status_url})", url=memory.status_url)
+        return
+    shopper.target.clock = FixedTime(store_now, profile.clock.timezone)
+    try:
+        with shopper.step("follow-up"):
+            page.goto(memory.status_url, wait_until=profile.wait_until)
+            shopper.arrived()
+            read = read_status_page(shopper, profile.status)
+            delivery = memory.delivery_claim or next((c for c in order.open if c.kind == ClaimKind.DELIVERY_DATE), None)
+            assert shopped.tolerances is not None and notebook.store_at is not None
+            observe_delivery(shopper.roles, profile.status, delivery, notebook, shopped.tolerances,
+                             step="follow-up", today=notebook.store_at.date(), read=read)
+        notebook.note(order.journey.id, REVISITED)
+    except (Stopped, HarnessError):
+        pass  # a store error or a harness error, recorded by the step with its page
+
+
+def _read_mail(order: _Order, shopper: Any, notebook: Notebook, judged: set[str], ledger: Ledger) -> None:
+    """The order's e-mails: the promised confirmation (in time?), what each says that was not
+    read before, and the total an awaited confirmation must keep."""
+    from keepword.mail import Mailbox
+
+    shopped, memory = order.shopped, order.memory
+    fmt = shopped.profile.email if shopped.profile is not None else None
+    if fmt is None or shopped.mail_dir is None or not shopped.mail_dir.is_dir() or not memory.email_to:
+        return
+    mailbox = Mailbox(shopped.mail_dir)
+    for claim in order.open:
+        if claim.kind == ClaimKind.EMAIL and isinstance(claim.value, datetime):
+            message = find_order_mail(mailbox, fmt, to=memory.email_to, number=memory.order_number)
+            judgement = checks.arrived_in_time(claim.value, message.received_at if message else None, now())
+            if judgement is not None:
+                seen = Reading(message.received_at if message else None, "follow-up", None,
+                               message.text if message else None, source="email")
+                notebook.close(claim, seen, judgement)
+    mails = [m for m in mailbox.find(to=memory.email_to)
+             if memory.order_number and memory.order_number in (m.subject + "\n" + m.text)]
+    for message in mails:
+        where = message.path.as_posix()
+        if where in judged:
+            continue
+        first = subject_pattern(fmt, memory.order_number).search(message.subject) is not None
+        said = judge_email(shopper, message.text, where, confirmation=first)
+        judged.add(where)
+        for claim in order.open:
+            awaited = claim.kind == ClaimKind.ORDER_TOTAL and said.total is not None and first
+            if awaited and any(e.kind == "note" and e.text == AWAITS_EMAIL for e in ledger.evidence(claim.id)):
+                seen = Reading(said.total, "follow-up", where, message.text, source="email")
+                assert shopped.tolerances is not None
+                notebook.close(claim, seen, checks.same_money(claim.value, said.total, shopped.tolerances))
+
+
+def _judge_not_placed(claim: Claim, shopped: _Shopped, notebook: Notebook) -> None:
+    """The store said an order could not be placed: an order e-mail to that address since then
+    breaks that (the order exists after all); none by the e-mail deadline keeps it."""
+    from keepword.mail import Mailbox
+
+    profile, tolerances = shopped.profile, shopped.tolerances
+    assert profile is not None and tolerances is not None
+    if profile.email is None or shopped.mail_dir is None or not shopped.mail_dir.is_dir():
+        return
+    message = find_order_mail(Mailbox(shopped.mail_dir), profile.email, to=claim.subject, number=None,
+                              since=claim.made_at - timedelta(seconds=5))
+    if message is not None:
+        seen = Reading(True, "follow-up", message.path.as_posix(), message.text, source="email")
+        notebook.close(claim, seen, checks.Judgement(
+            "broken", f"the store said the order could not be placed, then e-mailed {message.subject!r}"))
+    elif now() > claim.made_at + timedelta(seconds=tolerances.email_within_seconds):
+        notebook.close(claim, Reading(False, "follow-up", None, None, source="email"), checks.Judgement("kept"))

@@ -70,6 +70,16 @@ class Guard:
                 "add it only if it is a staging store whose orders are not real"
             )
 
+    def raise_if_blocked(self) -> None:
+        """If the network guard aborted a request since the last call, say which, in one line:
+        a journey that ignored the allow-list then ends with this, not with a vague timeout."""
+        if self.blocked:
+            request = self.blocked[0]
+            self.blocked.clear()
+            where = self.scenario_path or "the scenario"
+            raise UnsafeAction(f"blocked: {request} is not on allow_orders_on of {where}; keepword never places "
+                               "an order on a host the scenario does not allow")
+
     def install(self, context: BrowserContext) -> None:
         """Abort order-placing and card requests to hosts that are not allowed."""
         for glob in self.globs:

@@ -22,6 +22,7 @@ from keepword.records import (
     Journey,
     Observation,
     Record,
+    StoreError,
     Value,
     Verdict,
     now,
@@ -90,14 +91,17 @@ class Notebook:
     sink: Sink | None = None
     screenshot: Callable[[str], str | None] | None = None
     store_at: datetime | None = None
+    record_journey: bool = True  # False: the journey is in the ledger already (follow-up adds to it)
     records: list[Record] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     failures: list[HarnessFailure] = field(default_factory=list)
+    store_errors: list[StoreError] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0})
     _pending: list[Record] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._add(self.journey)
+        if self.record_journey:
+            self._add(self.journey)
 
     def __repr__(self) -> str:
         return f"<Notebook {self.journey.name} {self.counts}>"
@@ -174,6 +178,22 @@ class Notebook:
             self._add(Evidence(failure.id, "screenshot", path=screenshot))
         self.failures.append(failure)
         return failure
+
+    def store_error(self, step: str, message: str, *, url: str | None = None, status: int | None = None,
+                    title: str | None = None, html: str | None = None, screenshot: str | None = None) -> StoreError:
+        """The customer saw the store fail: a finding about the store, neither a verdict on a
+        promise nor keepword's own trouble."""
+        error = StoreError(self.journey.id, step, message, url=url, status=status, title=title,
+                           store_at=self.store_at)
+        self._add(error)
+        if url:
+            self._add(Evidence(error.id, "url", text=url))
+        if html:
+            self._add(Evidence(error.id, "html", text=html[:_SNIPPET]))
+        if screenshot:
+            self._add(Evidence(error.id, "screenshot", path=screenshot))
+        self.store_errors.append(error)
+        return error
 
     def flush(self) -> None:
         """Hand the records of the step just finished to the sink, as one batch."""

@@ -165,9 +165,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "passed"
             report.longrepr = None
             excinfo = None
-        if notebook.findings:
+        if notebook.findings or notebook.store_errors:
             report.outcome = "failed"
-            report.longrepr = "\n\n".join(str(f) for f in notebook.findings)
+            report.longrepr = "\n\n".join([*(str(f) for f in notebook.findings),
+                                            *(f"store error at {e.step}: {e.message} ({e.url})"
+                                              for e in notebook.store_errors)])
         elif excinfo is not None and isinstance(excinfo.value, HarnessError):
             report.longrepr = f"harness error (not a verdict about the store): {excinfo.value}"
             report.user_properties.append((_OUTCOME, "harness_error"))

@@ -23,6 +23,7 @@ __all__ = [
     "IN_STOCK",
     "OUT_OF_STOCK",
     "Availability",
+    "EmailLine",
     "EmailReading",
     "JsonLdOffer",
     "Unreadable",
@@ -155,31 +156,61 @@ def read_jsonld(blocks: list[str], money: MoneyFormat) -> tuple[list[JsonLdOffer
 
 
 @dataclass(frozen=True, slots=True)
+class EmailLine:
+    """One order line of an e-mail: the product (SKU or title), quantity, and whichever of the
+    unit price and the line total the store lists."""
+
+    sku: str | None
+    title: str | None
+    quantity: int | None
+    unit: Money | None
+    total: Money | None
+
+
+@dataclass(frozen=True, slots=True)
 class EmailReading:
-    """What a confirmation e-mail said."""
+    """What an order e-mail said."""
 
     total: Money | None
     shipping: Money | None
-    units: dict[str, Money]
+    lines: tuple[EmailLine, ...]
     promise_latest: date | None
+    order_number: str | None = None
+    status_link: str | None = None
+
+    @property
+    def units(self) -> dict[str, Money]:
+        """Unit prices by SKU (or title), where the e-mail lists them."""
+        return {(line.sku or line.title or ""): line.unit for line in self.lines if line.unit is not None}
 
 
-def read_email(body: str, fmt: EmailFormat, money: MoneyFormat) -> EmailReading:
+def read_email(body: str, fmt: EmailFormat, money: MoneyFormat, *, need_total: bool = True) -> EmailReading:
     """Apply the profile's line patterns (named groups) to a plain-text e-mail body."""
     total = shipping = None
     promise = None
-    units: dict[str, Money] = {}
+    number = link = None
+    lines: list[EmailLine] = []
     for raw in body.splitlines():
         line = raw.strip()
+        if fmt.order_number and number is None and (m := re.search(fmt.order_number, line)):
+            number = m.group("value").strip()
+        if fmt.status_link and link is None and (m := re.search(fmt.status_link, line)):
+            link = m.group("value").strip()
         if fmt.total and (m := re.search(fmt.total, line)):
             total = read_money(m.group("value"), money)
         elif fmt.shipping and (m := re.search(fmt.shipping, line)):
             shipping = read_money(m.group("value"), money)
         elif fmt.line and (m := re.search(fmt.line, line)):
-            key = m.groupdict().get("sku") or m.groupdict().get("title") or ""
-            units[key] = read_money(m.group("unit"), money)
+            groups = m.groupdict()
+            digits = re.sub(r"\D", "", groups.get("quantity") or "")
+            lines.append(EmailLine(
+                sku=groups.get("sku"), title=(groups.get("title") or "").strip() or None,
+                quantity=int(digits) if digits else None,
+                unit=read_money(groups["unit"], money) if groups.get("unit") else None,
+                total=read_money(groups["total"], money) if groups.get("total") else None,
+            ))
         elif fmt.promise_latest and (m := re.search(fmt.promise_latest, line)):
             promise = read_date(m.group("value"))
-    if fmt.total and total is None:
+    if need_total and fmt.total and total is None:
         raise Unreadable(f"no line of the e-mail matches email.total {fmt.total!r}")
-    return EmailReading(total, shipping, units, promise)
+    return EmailReading(total, shipping, tuple(lines), promise, number, link)

@@ -11,8 +11,9 @@ __all__ = ["ShopResult"]
 
 @dataclass
 class ShopResult:
-    """Verdict counts of one run. Exit code: 1 if any promise was broken, else 3 if any harness
-    error, else 0 (inconclusive and open claims do not fail a run)."""
+    """Verdict counts of one run. Exit code: 1 if any promise was broken or the store failed a
+    customer (a store error), else 3 if keepword had trouble of its own (harness errors), else 0
+    (inconclusive and open claims do not fail a run)."""
 
     run_id: int
     kept: int
@@ -20,14 +21,16 @@ class ShopResult:
     harness_errors: int
     open: int = 0
     inconclusive: int = 0
+    store_errors: int = 0
     journeys: int = 0
     findings: list[Finding] = field(default_factory=list, repr=False)
     harness_messages: list[str] = field(default_factory=list, repr=False)
+    store_messages: list[str] = field(default_factory=list, repr=False)
     store_stopped: bool = False  # keepword started the demo store for this run, and stopped it after
 
     @property
     def exit_code(self) -> int:
-        if self.broken:
+        if self.broken or self.store_errors:
             return 1
         if self.harness_errors:
             return 3
@@ -35,4 +38,4 @@ class ShopResult:
 
     def __repr__(self) -> str:
         return (f"<ShopResult run={self.run_id} kept={self.kept} broken={self.broken} "
-                f"harness={self.harness_errors} open={self.open} exit={self.exit_code}>")
+                f"harness={self.harness_errors} store_errors={self.store_errors} open={self.open} exit={self.exit_code}>")

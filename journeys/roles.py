@@ -21,63 +21,70 @@ if TYPE_CHECKING:
 
 __all__ = ["Roles"]
 
-_READ = """(e, attr) => {
-  let v;
-  if (attr) v = e.getAttribute(attr);
-  else if (e.tagName === 'INPUT' || e.tagName === 'SELECT' || e.tagName === 'TEXTAREA') v = e.value;
-  else v = e.textContent;
-  return [v, e.outerHTML.slice(0, 1500)];
-}"""
-
-_READ_ROWS = """(rows, spec) => rows.map(row => {
-  const out = {};
-  for (const [key, css, attr] of spec) {
-    const e = css ? row.querySelector(css) : row;
-    if (!e) { out[key] = null; continue; }
-    let v;
-    if (attr) v = e.getAttribute(attr);
-    else if (e.tagName === 'INPUT' || e.tagName === 'SELECT' || e.tagName === 'TEXTAREA') v = e.value;
-    else v = e.textContent;
-    out[key] = v;
-  }
-  out.__html = row.outerHTML.slice(0, 1500);
-  return out;
-})"""
-
-_READ_MANY = """(root, spec) => {
-  const out = {};
-  for (const [key, css, attr] of spec) {
-    const e = css ? (root || document).querySelector(css) : root;
-    if (!e) { out[key] = null; continue; }
-    let v;
-    if (attr) v = e.getAttribute(attr);
-    else if (e.tagName === 'INPUT' || e.tagName === 'SELECT' || e.tagName === 'TEXTAREA') v = e.value;
-    else v = e.textContent;
-    out[key] = v === null ? null : [v, e.outerHTML.slice(0, 1500)];
-  }
-  return out;
-}"""
-
-_SNAPSHOT = """(spec) => {
+# One page-side reader for every plain locator: `read` takes an element's value (an attribute,
+# a form field's value, or its text); `pick` finds a locator's element under a root, and for a
+# labelled locator the first match whose own text or a child's text is the label (the value is
+# then its `value` part, or its last child).
+_PRELUDE = """
   const read = (e, attr) => {
     if (attr) return e.getAttribute(attr);
     if (e.tagName === 'INPUT' || e.tagName === 'SELECT' || e.tagName === 'TEXTAREA') return e.value;
     return e.textContent;
   };
+  const pick = (root, css, label, value) => {
+    if (!root) return null;
+    if (!css) return root;
+    if (label === null || label === undefined) return root.querySelector(css);
+    const re = new RegExp('^(?:' + label + ')$', 'i');
+    for (const e of root.querySelectorAll(css)) {
+      const texts = [e, ...e.children].map(x => (x.textContent || '').replace(/\\s+/g, ' ').trim());
+      if (texts.some(t => re.test(t))) return value ? e.querySelector(value) : (e.lastElementChild || e);
+    }
+    return null;
+  };
+"""
+
+_READ = """(e, attr) => {""" + _PRELUDE + """
+  return [read(e, attr), e.outerHTML.slice(0, 1500)];
+}"""
+
+_READ_ROWS = """(rows, spec) => {""" + _PRELUDE + """
+  return rows.map(row => {
+    const out = {};
+    for (const [key, css, attr, label, value] of spec) {
+      const e = pick(row, css, label, value);
+      out[key] = e ? read(e, attr) : null;
+    }
+    out.__html = row.outerHTML.slice(0, 1500);
+    return out;
+  });
+}"""
+
+_READ_MANY = """(root, spec) => {""" + _PRELUDE + """
+  const out = {};
+  for (const [key, css, attr, label, value] of spec) {
+    const e = css ? pick(root || document, css, label, value) : root;
+    const v = e ? read(e, attr) : null;
+    out[key] = v === null ? null : [v, e.outerHTML.slice(0, 1500)];
+  }
+  return out;
+}"""
+
+_SNAPSHOT = """(spec) => {""" + _PRELUDE + """
   const root = spec.scope ? document.querySelector(spec.scope) : document;
   const out = {rows: [], singles: {}, jsonld: []};
   if (spec.row) {
     out.rows = Array.from(document.querySelectorAll(spec.row)).map(row => {
       const item = {__html: row.outerHTML.slice(0, 1500)};
-      for (const [key, css, attr] of spec.inner) {
-        const e = css ? row.querySelector(css) : row;
+      for (const [key, css, attr, label, value] of spec.inner) {
+        const e = pick(row, css, label, value);
         item[key] = e ? read(e, attr) : null;
       }
       return item;
     });
   }
-  for (const [key, css, attr] of spec.singles) {
-    const e = root ? root.querySelector(css) : null;
+  for (const [key, css, attr, label, value] of spec.singles) {
+    const e = pick(root, css, label, value);
     const v = e ? read(e, attr) : null;
     out.singles[key] = v === null ? null : [v, e.outerHTML.slice(0, 1500)];
   }
@@ -85,14 +92,21 @@ _SNAPSHOT = """(spec) => {
   return out;
 }"""
 
-_PLAYWRIGHT_ONLY = (">>", ":has-text", ":text", ":visible", "text=", "role=", "internal:", ":nth-match", "xpath=")
-
 
 def _plain_css(find: Find) -> bool:
-    if find.is_self:
-        return True
-    css = find.css
-    return css is not None and not any(mark in css for mark in _PLAYWRIGHT_ONLY)
+    return find.plain
+
+
+def _spec(key: str, find: Find) -> list[Any]:
+    """A plain locator as the page scripts take it: [key, css, attribute, label, value]."""
+    return [key, None if find.is_self else find.css, find.attribute, find.label, find.value]
+
+
+def _value(find: Find, text: Any) -> str | None:
+    """The text read, whitespace folded, and cut to the locator's `pattern` if it has one."""
+    if text is None:
+        return None
+    return find.value_of(" ".join(str(text).split()))
 
 
 class Roles:
@@ -133,6 +147,8 @@ class Roles:
         """(value, html) of the first element of a role; waits up to the profile's timeout."""
         from playwright.sync_api import Error as PlaywrightError
 
+        if find.label is not None:
+            return self._read_labelled(where, find, scope, wait=wait)
         locator = self.locate(find, scope)
         if not find.is_self:
             locator = locator.first
@@ -142,15 +158,45 @@ class Roles:
             raise self.missing(where, find, f" ({_first_line(exc)})") from None
         if value is None:
             raise self.missing(where, find, f" (it has no attribute {find.attribute!r})")
-        return " ".join(str(value).split()), str(html)
+        text = _value(find, value)
+        if text is None:
+            raise self.missing(where, find, f" (its text {' '.join(str(value).split())!r} does not match "
+                                            f"pattern {find.pattern!r})")
+        return text, str(html)
+
+    def _read_labelled(self, where: str, find: Find, scope: Locator | None, *, wait: bool) -> tuple[str, str]:
+        """A labelled row's value: waits for the rows, then picks by label in the page."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        assert find.css is not None
+        rows = self.locate(find.model_copy(update={"label": None, "value": None, "attribute": None}), scope)
+        try:
+            rows.first.wait_for(state="attached", timeout=self.timeout if wait else 1)
+        except PlaywrightError as exc:
+            raise self.missing(where, find, f" ({_first_line(exc)})") from None
+        root = scope.first if scope is not None else None
+        script = f"([root, spec]) => ({_READ_MANY})(root, spec)"
+        found = self.page.evaluate(script, [root.element_handle() if root is not None else None,
+                                            [_spec("v", find)]])["v"]
+        text = _value(find, found[0]) if found is not None else None
+        if text is None:
+            raise self.missing(where, find, " (no such label among them)" if found is None else
+                               f" (its text does not match pattern {find.pattern!r})")
+        return text, str(found[1])
 
     def read_optional(self, where: str, find: Find | None, scope: Locator | None = None) -> tuple[str, str] | None:
         """Like `read`, but None (at once, no waiting) when the page has no such element."""
         if find is None:
             return None
-        if not find.is_self and self.locate(find, scope).count() == 0:
+        if not find.is_self and self.locate(find.model_copy(update={"label": None, "value": None}),
+                                            scope).count() == 0:
             return None
-        return self.read(where, find, scope)
+        try:
+            return self.read(where, find, scope, wait=find.label is None)
+        except HarnessError:
+            if find.label is not None or find.pattern is not None:
+                return None  # the rows are there, but not this label (or not this pattern)
+            raise
 
     def read_many(
         self,
@@ -166,7 +212,7 @@ class Roles:
         wanted = {k: f for k, f in finds.items() if f is not None}
         out: dict[str, tuple[str, str] | None] = {k: None for k in finds}
         if all(_plain_css(f) and not f.is_self for f in wanted.values()):
-            spec = [[k, f.css, f.attribute] for k, f in wanted.items()]
+            spec = [_spec(k, f) for k, f in wanted.items()]
             if scope is None:
                 found = self.page.evaluate(f"spec => ({_READ_MANY})(null, spec)", spec)
             else:
@@ -178,8 +224,9 @@ class Roles:
                     raise HarnessError(f"{self.profile_name}: {where}: the enclosing element never appeared on "
                                        f"{self.page.url} ({_first_line(exc)})", url=self.page.url) from None
             for key, value in found.items():
-                if value is not None:
-                    out[key] = (" ".join(str(value[0]).split()), str(value[1]))
+                text = _value(wanted[key], value[0]) if value is not None else None
+                if text is not None:
+                    out[key] = (text, str(value[1]))
         else:
             for key, find in wanted.items():
                 out[key] = self.read_optional(f"{where}.{key}", find, scope)
@@ -219,8 +266,8 @@ class Roles:
             return rows, read, blocks
         spec = {
             "row": row.css if row is not None else None,
-            "inner": [[k, None if f.is_self else f.css, f.attribute] for k, f in cells.items()],
-            "singles": [[k, f.css, f.attribute] for k, f in wanted.items()],
+            "inner": [_spec(k, f) for k, f in cells.items()],
+            "singles": [_spec(k, f) for k, f in wanted.items()],
             "scope": scope.css if scope is not None else None,
             "jsonld": jsonld,
         }
@@ -238,16 +285,21 @@ class Roles:
         rows = found["rows"]
         for item in rows:
             for key, value in list(item.items()):
-                if key != "__html" and value is not None:
-                    item[key] = " ".join(str(value).split())
+                if key != "__html":
+                    item[key] = _value(cells[key], value)
         out: dict[str, tuple[str, str] | None] = {k: None for k in (singles or {})}
         for key, value in found["singles"].items():
-            if value is not None:
-                out[key] = (" ".join(str(value[0]).split()), str(value[1]))
+            text = _value(wanted[key], value[0]) if value is not None else None
+            if text is not None:
+                out[key] = (text, str(value[1]))
         return rows, out, list(found["jsonld"])
 
     def present(self, find: Find | None) -> bool:
-        return find is not None and self.locate(find).count() > 0
+        if find is None:
+            return False
+        if find.label is not None:
+            return self.read_optional("present", find) is not None
+        return self.locate(find).count() > 0
 
     def rows(self, where: str, row: Find, inner: Mapping[str, Find | None], *, wait: bool = True) -> list[dict[str, Any]]:
         """Every element of a repeated role, each read into {name: value text or None, __html}.
@@ -264,15 +316,15 @@ class Roles:
                 raise self.missing(where, row, f" ({_first_line(exc)})") from None
         wanted = {k: f for k, f in inner.items() if f is not None}
         if all(_plain_css(f) for f in wanted.values()):
-            spec = [[k, None if f.is_self else f.css, f.attribute] for k, f in wanted.items()]
+            spec = [_spec(k, f) for k, f in wanted.items()]
             try:
                 found: list[dict[str, Any]] = rows.evaluate_all(_READ_ROWS, spec)
             except PlaywrightError as exc:
                 raise self.missing(where, row, f" ({_first_line(exc)})") from None
             for item in found:
                 for key, value in list(item.items()):
-                    if key != "__html" and value is not None:
-                        item[key] = " ".join(str(value).split())
+                    if key != "__html":
+                        item[key] = _value(wanted[key], value)
             return found
         out = []
         for element in rows.all():

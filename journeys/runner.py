@@ -4,7 +4,9 @@ Each shopper is a thread with its own Playwright instance, browser and context (
 sync API must not be shared across threads); between journeys its cookies are cleared, so each
 journey is a new visitor with a new session. Shoppers never
 touch the ledger: they put each finished step's records on a queue, and the calling thread is
-the one writer (one transaction per step), which also drives the progress bar.
+the one writer (one transaction per step), which also drives the caller's progress display
+(`progress(total)` gives a context whose value is called with the running totals after each
+journey; the CLI passes a Rich bar, tests pass nothing).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import queue
 import secrets
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,16 +31,21 @@ from keepword.recorded import shop_params
 from keepword.records import Record
 from keepword.scenario import Scenario
 
-__all__ = ["shop"]
+__all__ = ["Progress", "shop"]
+
+# progress(total) -> a context manager whose value is called with the totals after each journey
+Progress = Callable[[int], AbstractContextManager[Callable[[dict[str, int]], None]]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """A journey finished: its verdict counts, findings and whether it hit a harness error."""
+    """A journey finished: its verdict counts, findings, and whether it hit a harness error or
+    a store error."""
 
     counts: dict[str, int]
     findings: list[Finding]
     harness: str | None
+    store_errors: list[str]
 
 
 def _data_dir(ledger: Ledger) -> Path:
@@ -52,7 +59,7 @@ def shop(
     shoppers: int | None = None,
     journeys_per_shopper: int | None = None,
     base_url: str | None = None,
-    progress: bool = True,
+    progress: Progress | bool | None = None,
 ) -> ShopResult:
     """Run every journey of the scenario; returns the counts and the CLI's exit code."""
     names = list(scenario.journeys)
@@ -80,9 +87,11 @@ def shop(
                              args=(k, [p for p in plan if p[1] == k], fns, target, scenario, evidence, inbox, stop))
             for k in range(shoppers)
         ]
-        totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "journeys": 0}
+        totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "store_errors": 0,
+                  "journeys": 0}
         findings: list[Finding] = []
         problems: list[str] = []
+        failures: list[str] = []
         fatal: BaseException | None = None
         with _progress(progress, len(plan)) as advance:
             for worker in workers:
@@ -101,6 +110,8 @@ def shop(
                         findings.extend(item.findings)
                         if item.harness is not None:
                             problems.append(item.harness)
+                        totals["store_errors"] += len(item.store_errors)
+                        failures.extend(item.store_errors)
                         advance(totals)
                     elif kind == "fatal":
                         fatal = fatal or item
@@ -116,8 +127,9 @@ def shop(
         if fatal is not None:
             raise fatal
     return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
-                      inconclusive=totals["inconclusive"], journeys=totals["journeys"], findings=findings,
-                      harness_messages=problems, store_stopped=target.store is not None)
+                      inconclusive=totals["inconclusive"], store_errors=totals["store_errors"],
+                      journeys=totals["journeys"], findings=findings, harness_messages=problems,
+                      store_messages=failures, store_stopped=target.store is not None)
 
 
 def _worker(
@@ -165,8 +177,8 @@ def _worker(
                             except HarnessError as exc:
                                 harness = str(exc)
                             shopper.notebook.flush()
-                            inbox.put(("done", _Done(dict(shopper.notebook.counts),
-                                                     list(shopper.notebook.findings), harness)))
+                            inbox.put(("done", _Done(dict(shopper.notebook.counts), list(shopper.notebook.findings),
+                                                     harness, [e.message for e in shopper.notebook.store_errors])))
                         finally:
                             page.close()
                 finally:
@@ -182,20 +194,9 @@ def _worker(
 
 
 @contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[Any]:
-    if not enabled:
+def _progress(progress: Progress | bool | None, total: int) -> Iterator[Callable[[dict[str, int]], None]]:
+    if not callable(progress):
         yield lambda totals: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from keepword.cli.app import err_console
-
-    with Progress(TextColumn("[bold]shopping"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err_console, transient=False) as bar:
-        task = bar.add_task("", total=total)
-
-        def advance(totals: dict[str, int]) -> None:
-            bar.update(task, advance=1, description=(
-                f"kept {totals['kept']}  broken {totals['broken']}  harness errors {totals['harness']}"))
-
+    with progress(total) as advance:
         yield advance

@@ -1,14 +1,15 @@
 """The store a run shops in: a running store at a base URL, or the bundled demo store.
 
 When the profile has no base URL and says `demo_store:`, keepword starts the demo store and a
-mail sink on free ports for the run, so `keepword shop scenarios/demo.yaml` and
-`pytest journeys/ --store scenarios/stores/demo.yaml` need nothing set up.
+mail sink on free ports for the run (through its `keepword.launchers` entry point, so journeys
+never import the demo store), and `keepword shop scenarios/demo.yaml` and `pytest journeys/
+--store scenarios/stores/demo.yaml` need nothing set up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,11 @@ class Target:
     mail_dir: Path | None = None
     store: Any = field(default=None, repr=False)  # demo_store.testing.StoreHandle when we started it
     takes: Takes = field(default_factory=Takes, repr=False)
-    clock: StoreTime = field(init=False, repr=False)
+    clock: StoreTime = field(default=None, repr=False)  # type: ignore[assignment]  # set below when None
 
     def __post_init__(self) -> None:
-        self.clock = store_time(self.profile.clock, self.base_url)
+        if self.clock is None:
+            self.clock = store_time(self.profile.clock, self.base_url)
 
     def url(self, path: str) -> str:
         from urllib.parse import urljoin
@@ -59,22 +61,7 @@ def open_target(
     if profile.demo_store is None:
         where = profile.path or "the profile"
         raise BadInput(f"{where}: no base_url; give one in the profile, the scenario or --base-url")
-    from demo_store.config import MailConfig, StoreConfig, load_config
-    from demo_store.testing import running_store
-    from keepword.mail import running_mail_sink
+    from keepword.launchers import launcher
 
-    with ExitStack() as stack:
-        if mail_dir is None:
-            import tempfile
-
-            work_dir.mkdir(parents=True, exist_ok=True)
-            mail_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mail-", dir=work_dir)))
-        sink = stack.enter_context(running_mail_sink(mail_dir))
-        spec = profile.demo_store
-        config = load_config(spec.config) if spec.config else StoreConfig()
-        config = config.model_copy(update={"mail": MailConfig(host=sink.host, port=sink.port)})
-        store = stack.enter_context(running_store(config))
-        if spec.restock:
-            stock = store.stock()
-            store.set_stock(**{sku: max(n, spec.restock) for sku, n in stock.items() if n > 0})
-        yield Target(store.url, profile, sink.dir, store)
+    with launcher("demo_store")(profile.demo_store, mail_dir=mail_dir, work_dir=work_dir) as started:
+        yield Target(started.base_url, profile, started.mail_dir, started.handle)

@@ -1,20 +1,18 @@
-"""The store profile: how keepword finds its way around one store, as YAML.
+"""The store profile: how keepword finds its way around one store, as YAML, with no Python.
 
 A profile maps page *roles* (a listing card, its price, the basket total, the order number...)
-to locators, says how the store writes money and availability, and lists the checkout as a
-declarative sequence of fills, clicks and waits with persona placeholders. What YAML cannot say
-goes into a Python hook class (`hooks: "mypackage.acme:AcmeHooks"`, see `journeys/base.py`).
-
-A locator is either a string, which Playwright reads as CSS, `text=...` or `role=...`
-(`"role=button[name='Add to basket']"`), or a mapping:
-
-    price: {css: "[data-testid=product-price]"}
-    title: {css: "a.title", attribute: title}        # read an attribute, not the text
-    sku:   {attribute: data-sku}                      # an attribute of the enclosing element
-    add:   {role: button, name: Add to basket}
+to locators (`keepword.locators`: CSS, Playwright's `text=`/`role=`, rows found by their label,
+a part of a text), says how the store writes money, availability and the time, and lists what
+to do on each page as declarative actions (`keepword.actions`: fill, choose, click, wait, with
+persona placeholders), including the checkout, the order-status page's form and interstitials
+such as cookie banners. It says how an outcome shows (`keepword.locators.PageSays`: a URL, an
+element, words on the page), which pages are the store failing (`errors:`), and which requests
+place orders (`safety:`). What YAML cannot say goes into a Python hook class
+(`hooks: "mypackage.acme:AcmeHooks"`, see `journeys/base.py`), the escape hatch.
 
 Locators inside a repeated element (a card, a basket line, a shipping option) are looked up
-inside that element. `scenarios/stores/demo.yaml` is the worked example.
+inside that element. `scenarios/stores/demo.yaml` is the worked example; the bundled profiles
+of real platforms sit beside it.
 """
 
 from __future__ import annotations
@@ -26,14 +24,15 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
+from keepword.actions import PLACEHOLDERS, Action
 from keepword.loading import LocaleName
+from keepword.locators import Find, PageSays, compiles
 from keepword.storetime import known_zone
 
 __all__ = [
@@ -48,6 +47,7 @@ __all__ = [
     "Find",
     "ListingPage",
     "MoneyFormat",
+    "PageSays",
     "PreviewPage",
     "ProductPage",
     "SafetySpec",
@@ -57,63 +57,8 @@ __all__ = [
     "load_profile",
 ]
 
-# What `{persona.x}` and `{card.x}` may name in checkout fills (journeys/persona.py fills them).
-PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "persona": ("email", "name", "first_name", "last_name", "address1", "address2", "city",
-                "postcode", "phone", "country"),
-    "card": ("number", "expiry", "cvc", "name"),
-}
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z0-9_]+)\}")
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _shorthand(value: Any) -> Any:
-    return {"css": value} if isinstance(value, str) else value
-
-
-class _FindModel(_Strict):
-    """One page role: where it is and, optionally, which attribute holds its value."""
-
-    css: str | None = None
-    role: str | None = None
-    name: str | None = None
-    text: str | None = None
-    testid: str | None = None
-    attribute: str | None = None
-    exact: bool = False
-
-    @model_validator(mode="after")
-    def _something(self) -> _FindModel:
-        if not (self.css or self.role or self.text or self.testid or self.attribute):
-            raise ValueError("give css, role, text or testid (or attribute, to read the enclosing element)")
-        if self.name and not self.role:
-            raise ValueError("`name` goes with `role` (e.g. {role: button, name: Add to basket})")
-        return self
-
-    @property
-    def is_self(self) -> bool:
-        """True when the value is an attribute of the enclosing element itself."""
-        return not (self.css or self.role or self.text or self.testid)
-
-    def describe(self) -> str:
-        """How the locator reads in an error message."""
-        if self.css:
-            where = self.css
-        elif self.role:
-            where = f"role={self.role}" + (f"[name={self.name!r}]" if self.name else "")
-        elif self.text:
-            where = f"text={self.text}"
-        elif self.testid:
-            where = f"[data-testid={self.testid}]"
-        else:
-            where = "(the element itself)"
-        return where + (f" @{self.attribute}" if self.attribute else "")
-
-
-Find = Annotated[_FindModel, BeforeValidator(_shorthand)]
 
 
 class MoneyFormat(_Strict):
@@ -126,10 +71,7 @@ class MoneyFormat(_Strict):
 
 def _regexes(values: list[str]) -> list[str]:
     for value in values:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+        compiles(value)
     return values
 
 
@@ -150,10 +92,24 @@ class AvailabilityRules(_Strict):
         return _regexes(value)
 
 
+def _alias(data: Any, old: str, new: str, key: str) -> Any:
+    """Accept an older spelling (`added_url: glob`) as the newer one (`added: {url: glob}`)."""
+    if isinstance(data, dict) and old in data:
+        data = dict(data)
+        if new in data:
+            raise ValueError(f"give `{new}` or `{old}`, not both")
+        data[new] = {key: data.pop(old)}
+    return data
+
+
 class ListingPage(_Strict):
+    """A listing of products. A product is known by its SKU where the store shows one, else by
+    its title (the same on later pages, where keepword matches lines by it)."""
+
     url: str = "/"
+    actions: list[Action] = Field(default_factory=list)
     card: Find
-    sku: Find
+    sku: Find | None = None
     title: Find
     price: Find
     availability: Find | None = None
@@ -161,26 +117,44 @@ class ListingPage(_Strict):
 
 
 class ProductPage(_Strict):
-    url: str = Field(default="/product/{sku}", description="where a product lives; {sku} is filled in")
+    """A product page. `url` is where it lives ({sku} filled in) or a glob to wait for; `actions`
+    run before adding (a variant to pick). Adding ends in `added` or `refused` as the page says
+    (a URL, a flash message...): refused is looked at first, so a refusal on the same URL is one."""
+
+    url: str | None = Field(default="/product/{sku}", description="where a product lives; {sku} is filled in")
     root: Find | None = None
     sku: Find | None = None
     title: Find
     price: Find
     availability: Find | None = None
     quantity: Find | None = None
+    actions: list[Action] = Field(default_factory=list)
     add: Find
-    added_url: str | list[str] = "**/basket"
-    refused: Find | None = None
+    added: PageSays = Field(default_factory=lambda: PageSays(url="**/basket"))
+    refused: PageSays | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older(cls, data: Any) -> Any:
+        return _alias(data, "added_url", "added", "url")
 
 
-class BasketPage(_Strict):
-    url: str = "/basket"
+class _Lines(_Strict):
+    """Order lines (basket, preview, confirmation). A store that shows only line totals leaves
+    `unit_price` out: line totals are then compared with the last page's, and with its unit
+    price x quantity where that was shown; nothing is invented where neither was."""
+
     line: Find
     sku: Find | None = None
     title: Find
-    unit_price: Find
+    unit_price: Find | None = None
     quantity: Find
     line_total: Find
+
+
+class BasketPage(_Lines):
+    url: str = "/basket"
+    actions: list[Action] = Field(default_factory=list)
     subtotal: Find
     update: Find | None = None
     update_mode: Literal["ajax", "navigate"] = "navigate"
@@ -189,6 +163,13 @@ class BasketPage(_Strict):
 
 
 class ShippingPage(_Strict):
+    """Shipping methods, however the store offers them: `open` a picker or modal first (if
+    any), then each `option` is read; the chosen one is taken by `choose` (inside the option;
+    default the option itself), whatever it is: a radio, a button or link per method, an
+    <option> of a select, an item of a custom drop-down. `after` runs once chosen (a modal's
+    "Continue", a wait)."""
+
+    open: Find | None = None
     option: Find
     code: Find
     name: Find | None = None
@@ -196,27 +177,36 @@ class ShippingPage(_Strict):
     promise_earliest: Find | None = None
     promise_latest: Find | None = None
     choose: Find | None = None
+    after: list[Action] = Field(default_factory=list)
 
 
-class PreviewPage(_Strict):
-    line: Find
-    sku: Find | None = None
-    title: Find
-    unit_price: Find
-    quantity: Find
-    line_total: Find
+class PreviewPage(_Lines):
+    """The last page before the order. Placing ends in `placed`, `refused` (stock ran out:
+    availability evidence) or `failed` (the store says the order could not be placed: a store
+    error, and a claim that no order exists, which an order e-mail later breaks)."""
+
     subtotal: Find
     shipping: Find
     shipping_code: Find | None = None
     total: Find
     promise_latest: Find | None = None
     place: Find
-    placed_url: str | list[str] = "**/order/*/confirmation"
-    refused: Find | None = None
+    placed: PageSays = Field(default_factory=lambda: PageSays(url="**/order/*/confirmation"))
+    refused: PageSays | None = None
+    failed: PageSays | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older(cls, data: Any) -> Any:
+        return _alias(data, "placed_url", "placed", "url")
 
 
 class ConfirmationPage(_Strict):
-    order_number: Find
+    """The page after placing. A store whose success page shows no order number leaves
+    `order_number` out: the e-mail's (`email.order_number`) is used."""
+
+    actions: list[Action] = Field(default_factory=list)
+    order_number: Find | None = None
     line: Find | None = None
     sku: Find | None = None
     title: Find | None = None
@@ -225,41 +215,72 @@ class ConfirmationPage(_Strict):
     line_total: Find | None = None
     subtotal: Find | None = None
     shipping: Find | None = None
-    total: Find
+    total: Find | None = None
     promise_latest: Find | None = None
     email: Find | None = None
     status_link: Find | None = None
 
 
 class StatusPage(_Strict):
-    url: str = Field(default="/order-status?order={order}&email={email}", description="{order} and {email} are filled in")
+    """The guest order-status page: at `url` ({order} and {email} filled in), after `actions`
+    (a form asking for the order number and e-mail: `fill: {'#email': '{order.email}'}`). A
+    tracking link the store e-mails (`email.status_link`) or shows on the confirmation wins."""
+
+    url: str | None = Field(default="/order-status?order={order}&email={email}",
+                            description="{order} and {email} are filled in")
+    actions: list[Action] = Field(default_factory=list)
     state: Find
     delivered_states: tuple[str, ...] = ("delivered",)
     delivered_at: Find | None = None
     total: Find | None = None
+    shipping: Find | None = None
+    line: Find | None = None
+    sku: Find | None = None
+    title: Find | None = None
+    unit_price: Find | None = None
+    quantity: Find | None = None
+    line_total: Find | None = None
     promise_latest: Find | None = None
 
 
 def _regex(value: str | None) -> str | None:
-    if value is not None:
-        _regexes([value])
-    return value
+    return compiles(value) if value is not None else value
 
 
 class EmailFormat(_Strict):
-    """Where to find things in the store's plain-text confirmation e-mail (regexes, per line,
-    with named groups; money is then read with the profile's money format)."""
+    """Where to find things in the store's plain-text e-mails: regexes per line, with named
+    groups (money is then read with the profile's money format). `line` needs `quantity`, one of
+    `sku`/`title`, and one of `unit`/`total` (a line total, where the store lists no unit price).
+    `order_number` reads the number where the success page shows none; `status_link` a tracking
+    link (group `value`)."""
 
     subject: str = "{order}"
+    order_number: str | None = None
     total: str | None = None
     shipping: str | None = None
     line: str | None = None
     promise_latest: str | None = None
+    status_link: str | None = None
 
-    @field_validator("total", "shipping", "line", "promise_latest")
+    @field_validator("total", "shipping", "promise_latest", "order_number", "status_link")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        return _regex(value)
+        if value is not None and "value" not in re.compile(compiles(value)).groupindex:
+            raise ValueError(f"{value!r} needs a named group `value`: (?P<value>...)")
+        return value
+
+    @field_validator("line")
+    @classmethod
+    def _line_groups(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        groups = set(re.compile(compiles(value)).groupindex)
+        missing = [need for need in ("quantity", "sku|title", "unit|total")
+                   if not groups & set(need.split("|"))]
+        if missing:
+            raise ValueError(f"{value!r} needs the named groups {', '.join(missing)} "
+                             "(e.g. (?P<quantity>\\d+) x (?P<title>.+) = (?P<total>.+))")
+        return value
 
 
 class SafetySpec(_Strict):
@@ -268,53 +289,6 @@ class SafetySpec(_Strict):
 
     order_urls: list[str] = Field(min_length=1)
     card_urls: list[str] = Field(default_factory=list)
-
-
-class Action(_Strict):
-    """One checkout instruction; exactly one of the verbs is given.
-
-    `fill: {locator: "{persona.email}"}`, `click: locator`, `check: locator`,
-    `select: {locator: value}`, `wait_for_url: glob or [globs]`, `wait_for: locator`,
-    `goto: /path`, `choose_shipping: cheapest|first|priciest|<code>`, `hook: method`,
-    and `if_url: glob` with `then: [actions]` for a step the store may skip.
-    """
-
-    fill: dict[str, str] | None = None
-    click: Find | None = None
-    check: Find | None = None
-    select: dict[str, str] | None = None
-    wait_for_url: str | list[str] | None = None
-    wait_for: Find | None = None
-    goto: str | None = None
-    choose_shipping: str | None = None
-    hook: str | None = None
-    if_url: str | list[str] | None = None
-    then: list[Action] | None = None
-
-    @model_validator(mode="after")
-    def _one_verb(self) -> Action:
-        verbs = [k for k in ("fill", "click", "check", "select", "wait_for_url", "wait_for", "goto",
-                             "choose_shipping", "hook", "if_url") if getattr(self, k) is not None]
-        if len(verbs) != 1:
-            raise ValueError(f"give exactly one of fill/click/check/select/wait_for_url/wait_for/goto/"
-                             f"choose_shipping/hook/if_url (got {', '.join(verbs) or 'none'})")
-        if (self.if_url is None) != (self.then is None):
-            raise ValueError("`if_url` and `then` go together")
-        for mapping in (self.fill or {}, self.select or {}):
-            for value in mapping.values():
-                for group, name in _PLACEHOLDER.findall(value):
-                    if name not in PLACEHOLDERS.get(group, ()):
-                        known = ", ".join(f"{{{g}.{n}}}" for g in PLACEHOLDERS for n in PLACEHOLDERS[g])
-                        raise ValueError(f"unknown placeholder {{{group}.{name}}}; known: {known}")
-        return self
-
-    @property
-    def verb(self) -> str:
-        for k in ("fill", "click", "check", "select", "wait_for_url", "wait_for", "goto",
-                  "choose_shipping", "hook", "if_url"):
-            if getattr(self, k) is not None:
-                return k
-        raise AssertionError("validated to have one verb")
 
 
 class CheckoutSpec(_Strict):
@@ -356,6 +330,8 @@ class StoreProfile(_Strict):
     clock: ClockSpec = Field(default_factory=lambda: ClockSpec())
     availability: AvailabilityRules = Field(default_factory=lambda: AvailabilityRules())
     jsonld: bool = True
+    interstitials: list[Action] = Field(default_factory=list)  # after every page: `if_present` a banner
+    errors: list[PageSays] = Field(default_factory=list)  # pages that are the store failing ("Fatal error")
     timeout_ms: int = Field(default=10_000, ge=100)
     wait_until: Literal["load", "domcontentloaded", "commit"] = "domcontentloaded"
     session_cookie: str | None = None

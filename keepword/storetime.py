@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from keepword.errors import HarnessError
 from keepword.records import now
 
-__all__ = ["ReadTime", "StoreTime", "ZoneTime", "known_zone", "store_time"]
+__all__ = ["FixedTime", "ReadTime", "StoreTime", "ZoneTime", "known_zone", "store_time"]
 
 
 def known_zone(name: str) -> str:
@@ -58,6 +58,17 @@ class ZoneTime:
 
     def now(self) -> datetime:
         return self.clock().astimezone(ZoneInfo(self.zone))
+
+
+@dataclass(frozen=True)
+class FixedTime:
+    """A store time read once and held (follow-up reads a store's clock once per run)."""
+
+    moment: datetime
+    zone: str = "UTC"
+
+    def now(self) -> datetime:
+        return self.moment.astimezone(ZoneInfo(self.zone))
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,15 @@ def jsonld_availability(trip: Trip) -> None:
     assert page.jsonld()[0]["offers"]["availability"] == line["shown"] == "https://schema.org/OutOfStock"
 
 
+def server_error(trip: Trip) -> None:
+    trip.listing_price()
+    trip.product()
+    failed = trip.shopper.add(SKU, 1)  # the redirect to the basket fails, once for the session
+    line = only(trip.truth(), "server_error")
+    assert (failed.status, line["where"], line["shown"]) == (500, "basket", 500)
+    assert trip.shopper.get("/basket").status == 200  # a retry works: the store came back
+
+
 CASES: list[tuple[dict[str, Any], Callable[[Trip], None]]] = [
     ({"price_drift": {"step": "listing"}}, price_drift_listing),
     ({"price_drift": {"step": "product"}}, _drift("product", "product")),
@@ -246,6 +255,7 @@ CASES: list[tuple[dict[str, Any], Callable[[Trip], None]]] = [
     ({"email_wrong_total": {}}, email_wrong_total),
     ({"jsonld_mismatch": {"field": "price"}}, jsonld_price),
     ({"jsonld_mismatch": {"field": "availability"}}, jsonld_availability),
+    ({"server_error": {"where": "basket"}}, server_error),
 ]
 
 

@@ -204,8 +204,10 @@ def test_shop_and_follow_up_give_the_same_verdicts_whatever_the_machine_date(tmp
     assert today["harness"] == 0 and today["invented"] == 0 and today["missed"] == []
     assert "late_delivery" in json.dumps(faults) and any(v[0] == "delivery_date" and v[2] == "broken"
                                                          for v in today["verdicts"])
-    # Nothing decided overdue in the first follow-up (store time has not moved): run index 1.
-    assert not [v for v in today["verdicts"] if v[0] == "delivery_date" and v[4] == 1]
+    # The first follow-up comes while store time stands still: nothing is overdue (run index 1
+    # breaks nothing); the late deliveries break three store weeks on (run index 2).
+    assert not [v for v in today["verdicts"] if v[2] == "broken" and v[4] == 1]
+    assert [v for v in today["verdicts"] if v[0] == "delivery_date" and v[2] == "broken" and v[4] == 2]
     assert today["store_days"] == ["2026-11-23"]  # every claim on the store's own Monday
     for offset in ("+365d", "-30d"):
         assert results[offset]["verdicts"] == today["verdicts"], f"machine clock {offset} changed the verdicts"

@@ -159,6 +159,7 @@ def run_demo(
     from demo_store.truth import score_against_truth
     from journeys.followup import follow_up
     from journeys.runner import shop
+    from keepword.cli.progress import shopping
     from keepword.ledger import open_ledger
     from keepword.mail import running_mail_sink
     from keepword.scenario import load_scenario
@@ -206,7 +207,7 @@ def run_demo(
                 for round_no in range(1, settings.rounds + 1):
                     _say(console, f"[bold]2/4[/bold] {settings.shoppers} shoppers, {checkouts} guest "
                                   f"checkouts (round {round_no} of {settings.rounds})")
-                    shopped = shop(scenario, ledger=ledger, progress=progress)
+                    shopped = shop(scenario, ledger=ledger, progress=shopping if progress else None)
                     run_ids.append(shopped.run_id)
 
                 now = store.advance_clock(FOLLOW_UP_HOURS)

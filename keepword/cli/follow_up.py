@@ -31,13 +31,15 @@ def follow_up_command(
     loaded = load_scenario(scenario) if scenario is not None else None
     with open_ledger(ledger) as book:
         result = follow_up(book, scenario=loaded, mail_dir=mail_dir, progress=progress)
+    for message in result.store_messages[:5]:
+        console.print(f"store error: {message}", markup=False, highlight=False, soft_wrap=True)
     for message in result.harness_messages[:5]:
         console.print(f"harness error: {message}", markup=False, highlight=False, soft_wrap=True)
     for finding in result.findings[:10]:
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"run {result.run_id}: {result.kept} kept, {result.broken} broken, {result.open} still open, "
-        f"{result.harness_errors} harness errors",
+        f"{result.store_errors} store errors, {result.harness_errors} harness errors",
         markup=False, highlight=False, soft_wrap=True,
     )
     return result.exit_code

@@ -23,17 +23,21 @@ def shop_command(
 ) -> int:
     """Shop the store the way customers do and record every promise it makes and keeps.
 
-    Exit codes: 0 every promise kept, 1 some broken, 2 bad input or an unsafe action refused,
-    3 harness errors only (keepword could not observe the store).
+    Exit codes: 0 every promise kept, 1 some broken or a store error (the store failed a
+    customer: HTTP 5xx, an error page), 2 bad input or an unsafe action refused, 3 harness errors
+    only (keepword could not observe the store).
     """
     from journeys.runner import shop
+    from keepword.cli.progress import shopping
     from keepword.ledger import open_ledger
     from keepword.scenario import load_scenario
 
     loaded = load_scenario(scenario)
     with open_ledger(ledger) as book:
         result = shop(loaded, ledger=book, shoppers=shoppers, journeys_per_shopper=journeys_per_shopper,
-                      base_url=base_url, progress=progress)
+                      base_url=base_url, progress=shopping if progress else None)
+    for message in result.store_messages[:5]:
+        console.print(f"store error: {message}", markup=False, highlight=False, soft_wrap=True)
     for message in result.harness_messages[:5]:
         console.print(f"harness error: {message}", markup=False, highlight=False, soft_wrap=True)
     for finding in result.findings[:10]:
@@ -42,8 +46,8 @@ def shop_command(
         console.print(f"... and {len(result.findings) - 10} more broken promises (see `keepword report`)")
     console.print(
         f"run {result.run_id}: {result.journeys} journeys, {result.kept} kept, {result.broken} broken, "
-        f"{result.inconclusive} inconclusive, {result.open} open, {result.harness_errors} harness errors "
-        f"-> {ledger}",
+        f"{result.inconclusive} inconclusive, {result.open} open, {result.store_errors} store errors, "
+        f"{result.harness_errors} harness errors -> {ledger}",
         markup=False, highlight=False, soft_wrap=True,
     )
     if result.open and result.store_stopped:

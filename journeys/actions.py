@@ -1,0 +1,217 @@
+"""Doing what a profile says: its declarative actions (`keepword.actions.Action`) on a page.
+
+One place for every mechanic a checkout needs, so that a new one is one change here: fields set
+in one round trip (with the input and change events frameworks such as React listen for),
+choices taken by whatever element offers them (radio, button, link, <option>, custom drop-down
+item), waits on named conditions (an element, its going, a URL), conditions on the page
+(`if_url`, `if_present`), and the Python escape hatch (`hook`). Values are checked before they
+are typed: nothing but a documented test card number ever goes into a field.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from journeys.guard import check_typed
+from journeys.urls import url_matches
+from keepword.actions import PLACEHOLDER, Action
+from keepword.errors import HarnessError
+from keepword.locators import Find, PageSays
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
+
+    from journeys.shopper import Shopper
+
+__all__ = ["choose", "fill_value", "find_of", "interstitials", "run_actions", "wait_for_outcome"]
+
+_FILL = """(pairs) => {
+  const missing = [];
+  for (const [css, value] of pairs) {
+    const e = document.querySelector(css);
+    if (!e || e.disabled || e.readOnly) { missing.push(css); continue; }
+    const proto = e.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
+      : e.tagName === 'SELECT' ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, value);
+    e.dispatchEvent(new Event('input', {bubbles: true}));
+    e.dispatchEvent(new Event('change', {bubbles: true}));
+  }
+  return missing;
+}"""
+
+_KIND = "e => [e.tagName, (e.getAttribute('type') || '').toLowerCase(), e.id || '']"
+
+
+def find_of(key: str) -> Find:
+    """A locator written as a mapping key (`fill: {'#email': ...}`): CSS or Playwright's forms."""
+    from pydantic import TypeAdapter
+
+    found: Find = TypeAdapter(Find).validate_python(key)
+    return found
+
+
+def fill_value(shopper: Shopper, template: str) -> str:
+    """A value with `{persona.x}`, `{card.x}` and `{order.x}` filled in; card numbers checked."""
+    memory = shopper.memory
+    card = shopper.scenario.card
+    values = {
+        "persona": shopper.persona.fields(),
+        "card": {"number": card.number, "expiry": card.expiry, "cvc": card.cvc, "name": shopper.persona.name},
+        "order": {"number": memory.order_number or "", "email": memory.email_to or shopper.persona.email},
+    }
+    text = PLACEHOLDER.sub(lambda m: values.get(m.group(1), {}).get(m.group(2), m.group(0)), template)
+    check_typed(text)
+    return text
+
+
+def url_value(shopper: Shopper, template: str) -> str:
+    """A URL template's {order} and {email}, filled in and quoted."""
+    memory = shopper.memory
+    return (template.replace("{order}", quote(memory.order_number or ""))
+            .replace("{email}", quote(memory.email_to or shopper.persona.email)))
+
+
+def run_actions(shopper: Shopper, actions: list[Action]) -> None:
+    """Do the actions in order; a failure names the action and the page."""
+    for action in actions:
+        _do(shopper, action)
+
+
+def interstitials(shopper: Shopper) -> None:
+    """The profile's interstitials, after a page opens: a cookie banner, a "continue as guest"
+    gateway. Each is normally `if_present: ... then: [...]`, so it costs one look when absent."""
+    if shopper.profile.interstitials:
+        run_actions(shopper, shopper.profile.interstitials)
+
+
+def _do(shopper: Shopper, action: Action) -> None:
+    page, roles = shopper.page, shopper.roles
+    verb = action.verb
+    if verb == "fill":
+        _fill(shopper, {key: fill_value(shopper, t) for key, t in (action.fill or {}).items()})
+    elif verb == "type":
+        for key, template in (action.type or {}).items():
+            field = roles.locate(find_of(key)).first
+            field.fill("")
+            field.press_sequentially(fill_value(shopper, template))
+    elif verb == "select":
+        for key, template in (action.select or {}).items():
+            value = fill_value(shopper, template)
+            select = roles.locate(find_of(key)).first
+            try:
+                select.select_option(value, timeout=shopper.profile.timeout_ms)
+            except Exception:  # not a value: a visible label ("United Kingdom")
+                select.select_option(label=value, timeout=shopper.profile.timeout_ms)
+    elif verb == "choose":
+        assert action.choose is not None
+        choose(roles.locate(action.choose).first)
+    elif verb == "click":
+        assert action.click is not None
+        roles.locate(action.click).first.click()
+    elif verb == "check":
+        assert action.check is not None
+        roles.locate(action.check).first.check()
+    elif verb == "press":
+        for key, keys in (action.press or {}).items():
+            roles.locate(find_of(key)).first.press(keys)
+    elif verb == "wait_for":
+        assert action.wait_for is not None
+        roles.locate(action.wait_for).first.wait_for(timeout=shopper.profile.timeout_ms)
+    elif verb == "wait_gone":
+        assert action.wait_gone is not None
+        roles.locate(action.wait_gone).first.wait_for(state="hidden", timeout=shopper.profile.timeout_ms)
+    elif verb == "wait_for_url":
+        assert action.wait_for_url is not None
+        globs = action.wait_for_url
+        page.wait_for_url(lambda url: url_matches(url, globs), timeout=shopper.profile.timeout_ms,
+                          wait_until=shopper.profile.wait_until)
+        shopper.arrived()
+    elif verb == "goto":
+        assert action.goto is not None
+        shopper.goto(url_value(shopper, action.goto))
+    elif verb == "choose_shipping":
+        assert action.choose_shipping is not None
+        from journeys.pages.shipping import choose_shipping
+
+        choose_shipping(shopper, action.choose_shipping)
+    elif verb == "hook":
+        method = getattr(shopper.hooks, str(action.hook), None)
+        if method is None:
+            raise HarnessError(f"{shopper.profile_name}: hook {action.hook!r} is not a method of {shopper.hooks!r}")
+        method(shopper)
+    elif verb == "if_url":
+        assert action.if_url is not None
+        if url_matches(page.url, action.if_url):
+            run_actions(shopper, action.then or [])
+    elif verb == "if_present":
+        if roles.present(action.if_present):
+            run_actions(shopper, action.then or [])
+
+
+def choose(element: Locator) -> None:
+    """Take a choice, whatever offers it: a radio or checkbox is checked (by its label when the
+    input itself is hidden, as styled ones are), an <option> is selected in its <select>, and
+    anything else (a button or link per method, a custom drop-down's item) is clicked."""
+    tag, kind, ident = element.evaluate(_KIND)
+    if tag == "INPUT" and kind in ("radio", "checkbox"):
+        if element.is_visible():
+            element.check()
+        elif ident and element.page.locator(f"label[for='{ident}']").count():
+            element.page.locator(f"label[for='{ident}']").first.click()
+        else:
+            element.check(force=True)
+    elif tag == "OPTION":
+        value = element.get_attribute("value")
+        element.locator("xpath=ancestor::select[1]").select_option(value if value is not None else element.inner_text())
+    else:
+        element.click()
+
+
+def _fill(shopper: Shopper, values: dict[str, str]) -> None:
+    """A form's fields: in one round trip when every field is plain CSS (value set through the
+    native setter plus input and change events, as Playwright's fill and frameworks such as
+    React expect), else field by field with Playwright's `fill`."""
+    finds = {key: find_of(key) for key in values}
+    roles = shopper.roles
+    if all(f.css and f.plain and f.label is None for f in finds.values()):
+        missing = shopper.page.evaluate(_FILL, [[f.css, values[k]] for k, f in finds.items()])
+        for css in missing:  # not rendered yet: wait the Playwright way, then fill
+            key = next(k for k, f in finds.items() if f.css == css)
+            roles.locate(finds[key]).first.fill(values[key])
+        return
+    for key, find in finds.items():
+        roles.locate(find).first.fill(values[key])
+
+
+def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: int) -> str | None:
+    """After an action, wait until the page shows one of the outcomes (looked at in the order
+    given, so a refusal shown on the same URL is not taken for success), or the store fails
+    (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from journeys.watch import page_says
+
+    page = shopper.page
+    deadline = time.monotonic() + shopper.profile.timeout_ms / 1000
+    while True:
+        for name, says in outcomes:
+            if says is None:
+                continue
+            try:
+                if page_says(page, says, present=shopper.roles.present):
+                    if says.url is not None:
+                        page.wait_for_load_state(shopper.load_state)
+                    # a URL that matches can still be an error page: the store's answer decides
+                    return "store_failed" if shopper.watch.failure(mark) is not None else name
+            except PlaywrightError:
+                break  # the page is navigating: look again once it has
+        if shopper.watch.failure(mark) is not None or shopper.error_page():
+            return "store_failed"
+        if time.monotonic() > deadline:
+            return None
+        try:
+            page.wait_for_timeout(50)
+        except PlaywrightError:
+            time.sleep(0.05)
