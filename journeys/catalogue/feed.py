@@ -6,8 +6,8 @@ entity (the billion-laughs bomb, an external entity pointing at a local file or 
 refused outright, never expanded, and each item is dropped from the tree once read, so memory
 does not grow with the feed. TSV and CSV are read with `csv`, one line at a time.
 
-Prices are Merchant Center's "24.99 GBP" (the amount read by `keepword.money.parse_money`, the
-code after it); availability words are schema.org's or Merchant Center's (`in_stock`,
+Prices are Merchant Center's "24.99 GBP" (the amount read by Babel's strict parser, as
+`keepword.money` reads every amount; the ISO code after it); availability words are schema.org's or Merchant Center's (`in_stock`,
 `out of stock`, `preorder`), read by `journeys.reading.schema_state`. A row keepword cannot
 read stops the run with one line naming the file, the row and the field, before anything is
 checked (exit 2): a feed is the owner's input.
@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from journeys.catalogue.items import Item, Spool
 from journeys.reading import schema_state
 from keepword.errors import BadInput
-from keepword.money import Money, parse_money
+from keepword.money import Money
 
 __all__ = ["read_feed", "read_sitemap", "sniff"]
 
@@ -37,10 +37,17 @@ _MAX_FIELD = 100_000  # characters in one TSV/CSV cell (csv's own default is 131
 
 @lru_cache(maxsize=4096)
 def _money(text: str, currency: str) -> Money:
+    """Merchant Center writes "1234.00 GBP": a plain number (en_US digits) and an ISO code. The
+    number is read by Babel's strict parser, so "£12" or "12,5" is refused rather than guessed."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
     amount, _, code = text.strip().rpartition(" ")
     if not (len(code) == 3 and code.isalpha() and code.isupper()):
-        amount, code = text, currency
-    return parse_money(amount, locale="en_US", currency=code)
+        amount, code = text.strip(), currency
+    try:
+        return Money(parse_decimal(amount, locale="en_US", strict=True), code)
+    except NumberFormatError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def feed_money(text: str, currency: str, where: str, field: str) -> Money:
