@@ -5,6 +5,7 @@ what was checked."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import sys
