@@ -82,7 +82,7 @@ def ours(url: str, limit: int, ledger: Path) -> tuple[float, int]:
 
     with open_ledger(ledger) as book:
         result = check_catalogue(load_scenario(SCENARIO), ledger=book, base_url=url, limit=limit, render=False,
-                                 rate=100_000, concurrency=CONCURRENCY)
+                                 rate=10_000, concurrency=CONCURRENCY)
     assert result.checked == limit and result.harness_error_count == 0, result
     return result.pages_per_second, result.kept + result.broken + result.inconclusive
 

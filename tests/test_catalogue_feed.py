@@ -159,3 +159,11 @@ def test_a_price_that_is_not_in_the_html_is_a_gap_not_a_guess() -> None:
 def test_the_user_agent_names_keepword_and_where_to_read_about_it() -> None:
     agent = user_agent("https://example.test/about-our-bot")
     assert agent.startswith("keepword-catalogue/") and agent.endswith("(+https://example.test/about-our-bot)")
+
+
+def test_an_option_out_of_bounds_is_bad_input_naming_it(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "keepword", "catalogue", str(ROOT / "scenarios" / "catalogue.yaml"),
+                           "--base-url", "http://127.0.0.1:9/", "--rate", "100000", "--no-progress",
+                           "--ledger", str(tmp_path / "ledger.db")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "keepword: error: --rate: Input should be less than or equal to 10000 (got 100000.0)"

@@ -23,6 +23,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from journeys.catalogue.compare import ProductCheck, compare_product
 from journeys.catalogue.fetch import Fetcher, StoreFailure, user_agent
 from journeys.catalogue.items import Item, Spool
@@ -59,7 +61,12 @@ def check_catalogue(
     profile = scenario.profile()
     spec = (profile.catalogue or CatalogueSpec()).model_copy(
         update={k: v for k, v in settings.items() if v is not None})
-    CatalogueSpec.model_validate(spec.model_dump())  # option values meet the profile's bounds
+    try:  # option values meet the same bounds as the profile's
+        CatalogueSpec.model_validate(spec.model_dump())
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise BadInput(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']} "
+                       f"(got {first.get('input')!r})") from None
     chosen = source or ("feed" if spec.feed else "sitemap" if spec.sitemap else "listing")
     if chosen not in SOURCES:
         raise BadInput(f"--source {chosen!r}: one of {', '.join(SOURCES)}")
