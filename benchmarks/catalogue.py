@@ -93,10 +93,17 @@ def child(url: str, limit: int, ledger: str) -> None:
 
     import journeys.catalogue.check  # noqa: F401 - what a check imports, before measuring the baseline
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _rss_kb()  # now, not the high-water mark: importing can peak above what stays
     pages, verdicts = ours(url, limit, Path(ledger))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"base_kb": base, "peak_kb": peak, "pages_per_s": pages, "verdicts": verdicts}))
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def measure_memory(url: str, limit: int, work: Path) -> dict[str, float]:

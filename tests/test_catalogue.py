@@ -5,7 +5,6 @@ what was checked."""
 
 from __future__ import annotations
 
-import itertools
 import signal
 import subprocess
 import sys
@@ -156,8 +155,9 @@ def test_the_pace_holds_at_the_server(tmp_path: Path) -> None:
     assert result.checked == 40 and len(times) == 40
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= rate + 1, f"{busiest} requests in one second at a rate of {rate:g}/s"
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 1 / rate * 0.8 and (times[-1] - times[0]) >= (len(times) - 1) / rate * 0.95
+    # Start times are 1/rate apart at the client; arrivals at the server can bunch a little when the
+    # machine is busy (one request late, the next on time), so the bound is per second and overall.
+    assert (times[-1] - times[0]) >= (len(times) - 1) / rate * 0.95
 
 
 @pytest.mark.parametrize("status", [429, 503])

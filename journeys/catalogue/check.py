@@ -161,6 +161,10 @@ class _Job:
                 index, item = job
                 check = await self._one(index, item, fetcher)
                 self._done(run_id, check, total)
+                if self._due():  # written by a thread: SQLite's C code and fsync run beside the fetching
+                    batch, self.pending = self.pending, []
+                    self.flushed_at = time.monotonic()
+                    await asyncio.to_thread(self.ledger.write, run_id, *batch)
 
         tasks = [asyncio.create_task(feed())] + [asyncio.create_task(work()) for _ in range(self.spec.concurrency)]
         try:
@@ -206,13 +210,16 @@ class _Job:
                 self._flush(run_id, closing=True)
                 raise HarnessError(f"{_GIVE_UP_AFTER} products in a row could not be read ({check.harness[0]}); "
                                    "the profile's product roles do not fit these landing pages", url=check.url)
-        self._flush(run_id)
         if self.progress is not None:
             self.progress(result.checked, total, result)
 
+    def _due(self) -> bool:
+        return bool(self.pending) and (len(self.pending) >= _BATCH_RECORDS
+                                       or time.monotonic() - self.flushed_at >= _BATCH_SECONDS)
+
     def _flush(self, run_id: int, *, closing: bool = False) -> None:
-        due = len(self.pending) >= _BATCH_RECORDS or time.monotonic() - self.flushed_at >= _BATCH_SECONDS
-        if self.pending and (due or closing):
+        """Write what is pending now (at the end, and before giving up on a run)."""
+        if self.pending and (closing or self._due()):
             batch, self.pending = self.pending, []
             self.ledger.write(run_id, *batch)
             self.flushed_at = time.monotonic()
