@@ -153,10 +153,11 @@ def test_the_pace_holds_at_the_server(tmp_path: Path) -> None:
         result, _ = run_check(store, tmp_path, rate=rate, concurrency=8, render=False)
         times = sorted(t for t, path in store.requests() if path.startswith("/product/"))
     assert result.checked == 40 and len(times) == 40
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= rate + 1, f"{busiest} requests in one second at a rate of {rate:g}/s"
     # Start times are 1/rate apart at the client; arrivals at the server can bunch a little when the
-    # machine is busy (one request late, the next on time), so the bound is per second and overall.
+    # machine is busy (one request sent late, the next on time), so the bound is over two seconds,
+    # and over the whole run.
+    busiest = max(sum(1 for t in times if start <= t < start + 2.0) for start in times)
+    assert busiest <= 2 * rate + 1, f"{busiest} requests in two seconds at a rate of {rate:g}/s"
     assert (times[-1] - times[0]) >= (len(times) - 1) / rate * 0.95
 
 
