@@ -72,15 +72,9 @@ def catalogue_section(ledger: Ledger, card: Scorecard) -> dict[str, Any] | None:
                              "difference": verdict.difference, "run": sc.run_id})
         mismatches.append({"kind": kind, "claimed_on": said, "observed_on": seen, "products": len(products),
                            "verdicts": len(items), "examples": examples})
-    store_errors: list[str] = []
-    count = 0
-    for journey in card.journeys:
-        if journey.run_id in ids:
-            for evidence in ledger.evidence(journey.journey.id):
-                if evidence.kind == "note" and (evidence.text or "").startswith("store error"):
-                    count += 1
-                    if len(store_errors) < _STORE_ERRORS:
-                        store_errors.append(str(evidence.text))
+    failures = ledger.store_errors(sorted(ids))
+    store_errors = [f"{f.url}: {f.message}" for f in failures[:_STORE_ERRORS]]
+    count = len(failures)
     return {
         "runs": [{"id": r.id, "status": r.status, "source": r.params.get("source"),
                   "products": r.params.get("products"), "base_url": r.params.get("base_url"),

@@ -148,16 +148,15 @@ def _skus(n: int) -> list[str]:
 
 def test_the_pace_holds_at_the_server(tmp_path: Path) -> None:
     """Requests per second counted by the store itself: never more than the rate in any second."""
-    rate = 8.0
-    with running_store(store_config(40)) as store:
+    rate = 5.0
+    with running_store(store_config(25)) as store:
         result, _ = run_check(store, tmp_path, rate=rate, concurrency=8, render=False)
         times = sorted(t for t, path in store.requests() if path.startswith("/product/"))
-    assert result.checked == 40 and len(times) == 40
-    # Start times are 1/rate apart at the client; arrivals at the server can bunch a little when the
-    # machine is busy (one request sent late, the next on time), so the bound is over two seconds,
-    # and over the whole run.
+    assert result.checked == 25 and len(times) == 25
+    # Start times are 1/rate apart at the client; arrivals logged by a busy store (it runs in this
+    # process) can bunch a little, so the bound is over two seconds, and over the whole run.
     busiest = max(sum(1 for t in times if start <= t < start + 2.0) for start in times)
-    assert busiest <= 2 * rate + 1, f"{busiest} requests in two seconds at a rate of {rate:g}/s"
+    assert busiest <= 2 * rate + 2, f"{busiest} requests in two seconds at a rate of {rate:g}/s"
     assert (times[-1] - times[0]) >= (len(times) - 1) / rate * 0.95
 
 
@@ -184,8 +183,9 @@ def test_a_store_that_keeps_failing_gives_store_errors_not_verdicts(tmp_path: Pa
     assert "answered HTTP 503" in result.store_errors[0]
     with open_ledger(ledger_path) as book:
         [journey] = book.journeys([result.run_id])
-        notes = [e.text for e in book.evidence(journey.id)]
-        assert len(notes) == 6 and all("store error" in str(n) for n in notes)
+        errors = book.store_errors([result.run_id])
+        assert [(e.status, e.journey_id) for e in errors] == [(503, journey.id)] * 6
+        assert all(e.url and "/product/" in e.url and "answered HTTP 503" in e.message for e in errors)
         assert book.harness_failures([result.run_id]) == []
 
 

@@ -2,8 +2,8 @@
 
 1. Read the product source (feed, sitemap or listing) into a spool on disk, checking every row;
    a bad row stops here with one line naming it, before the ledger is touched.
-2. Start a run of kind `catalogue` with one journey record (the claims point to it; store
-   errors and robots.txt skips are notes on it).
+2. Start a run of kind `catalogue` with one journey record (the claims and the store errors,
+   pages the store failed to serve, point to it; robots.txt skips are notes on it).
 3. Stream the spool to `concurrency` workers. Each fetches its landing page politely
    (`fetch.Fetcher`), reads the surfaces (`page`), renders it in Chromium when it is in the
    sample or its HTML lacks a value (`render`), and lets `compare` judge. The records of
@@ -35,7 +35,7 @@ from journeys.target import open_target
 from keepword.errors import BadInput, HarnessError
 from keepword.ledger import Ledger
 from keepword.profile import CatalogueSpec, StoreProfile
-from keepword.records import Evidence, Journey, Record
+from keepword.records import Evidence, Journey, Record, StoreError
 from keepword.scenario import Scenario
 
 __all__ = ["Progress", "check_catalogue"]
@@ -160,7 +160,7 @@ class _Job:
             while (job := await queue.get()) is not None:
                 index, item = job
                 check = await self._one(index, item, fetcher)
-                self._done(run_id, check, total)
+                self._done(run_id, check, total, item)
                 if self._due():  # written by a thread: SQLite's C code and fsync run beside the fetching
                     batch, self.pending = self.pending, []
                     self.flushed_at = time.monotonic()
@@ -174,14 +174,14 @@ class _Job:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _one(self, index: int, item: Item, fetcher: Fetcher) -> ProductCheck | str:
-        """One product: its check, or a string saying why it was not checked."""
+    async def _one(self, index: int, item: Item, fetcher: Fetcher) -> ProductCheck | StoreFailure | str:
+        """One product: its check, the store's failure to serve its page, or "robots"."""
         answer = await fetcher.get(item.link)
         if answer is None:
             return "robots"
         check = ProductCheck(item, item.link, self.journey.id, self.scenario.tolerances)
         if isinstance(answer, StoreFailure):
-            return f"store error: {item.link} {answer.message} (product {item.sku}, {item.where or item.source})"
+            return answer
         html, structured, _ = read_server_page(answer.text, self.profile)
         wanted = ["price"] + (["availability"] if self.profile.product.availability is not None else [])
         rendered = None
@@ -189,15 +189,17 @@ class _Job:
             rendered = await self.renderer.render(item.link)
         return compare_product(check, html, structured, rendered, country=self.spec.country)
 
-    def _done(self, run_id: int, check: ProductCheck | str, total: int) -> None:
+    def _done(self, run_id: int, check: ProductCheck | StoreFailure | str, total: int, item: Item) -> None:
         result = self.result
         result.checked += 1
-        if check == "robots":
+        if isinstance(check, str):
             result.skipped_robots += 1
-            self.pending.append(Evidence(self.journey.id, "note", text="robots.txt disallows a product page"))
-        elif isinstance(check, str):
-            result.add_store_error(check)
-            self.pending.append(Evidence(self.journey.id, "note", text=check))
+            self.pending.append(Evidence(self.journey.id, "note", text=f"robots.txt disallows {item.link}"))
+        elif isinstance(check, StoreFailure):
+            message = f"{check.message} (product {item.sku}, {item.where or item.source})"
+            result.add_store_error(f"store error: {check.url} {message}")
+            self.pending.append(StoreError(self.journey.id, "catalogue", message, url=check.url,
+                                           status=check.status or None))
         else:
             self.pending += check.records
             result.verdicts.update(check.counts)
