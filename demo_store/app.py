@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from demo_store import admin, checkout, pages
+from demo_store import admin, checkout, feeds, pages
 from demo_store.config import StoreConfig
 from demo_store.shop import Shop
 
@@ -29,13 +29,15 @@ def build_shop(config: StoreConfig) -> Shop:
     """The store's state from its config (catalogue, fulfilment and ground-truth log opened)."""
     import os
 
-    from demo_store.catalogue import load_catalogue
+    from demo_store.catalogue import load_catalogue, scaled
     from demo_store.faults import GroundTruth
     from demo_store.fulfilment import build_fulfilment
     from demo_store.localise import Locale
 
     locale = Locale(config.currency, config.locale, config.currency_pattern())
     catalogue = load_catalogue(config.catalogue, config.currency, whole_units=locale.whole_units)
+    if config.crawl.products is not None:
+        catalogue = scaled(catalogue, config.crawl.products)
     fulfilment = build_fulfilment(config.fulfilment.model_dump(), base_dir=config.base_dir())
     path = config.ground_truth
     if path is None:
@@ -51,7 +53,7 @@ class _Sessions(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path
-        if path.startswith(("/admin/", "/static/")) or path == "/store-time":
+        if path.startswith(("/admin/", "/static/", "/robots.txt", "/sitemap.xml", "/feed.")) or path == "/store-time":
             return await call_next(request)
         shop: Shop = request.app.state.shop
         session, new = shop.session(request.cookies.get(COOKIE))
@@ -107,6 +109,12 @@ def build_app(shop: Shop) -> Starlette:
         Route("/checkout/place", checkout.place, methods=["POST"]),
         Route("/order/{number}/confirmation", checkout.confirmation),
         Route("/order-status", checkout.order_status),
+        Route("/robots.txt", feeds.robots),
+        Route("/sitemap.xml", feeds.sitemap),
+        Route("/feed.xml", feeds.feed_xml),
+        Route("/feed.atom", feeds.feed_atom),
+        Route("/feed.tsv", feeds.feed_tsv),
+        Route("/api/price/{sku}", feeds.price_api),
         Route("/admin/faults", admin.faults, methods=["GET", "PUT"]),
         Route("/admin/clock", admin.clock, methods=["GET", "POST"]),
         Route("/store-time", admin.store_time),
@@ -114,7 +122,7 @@ def build_app(shop: Shop) -> Starlette:
         Route("/admin/orders/{number}", admin.order, methods=["GET", "PUT"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(_Sessions)])
+    app = Starlette(routes=routes, middleware=[Middleware(feeds.Traffic, shop=shop), Middleware(_Sessions)])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.state.templates = Jinja2Templates(env=env)
     app.state.shop = shop

@@ -6,13 +6,13 @@ store shows round, plausible prices and the honest store is exact to the kopeck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Catalogue", "Category", "Product", "load_catalogue"]
+__all__ = ["Catalogue", "Category", "Product", "load_catalogue", "scaled"]
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "catalogue.yaml"
 
@@ -76,12 +76,18 @@ class Product:
 class Catalogue:
     categories: tuple[Category, ...]
     products: tuple[Product, ...]
+    _by_sku: dict[str, Product] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A product page looks its SKU up on every request: a scan of 10,000 products would be
+        # most of the page's cost in a scaled catalogue.
+        self._by_sku.update((p.sku, p) for p in self.products)
 
     def __repr__(self) -> str:
         return f"<Catalogue {len(self.products)} products in {len(self.categories)} categories>"
 
     def product(self, sku: str) -> Product | None:
-        return next((p for p in self.products if p.sku == sku), None)
+        return self._by_sku.get(sku)
 
     def category(self, slug: str) -> Category | None:
         return next((c for c in self.categories if c.slug == slug), None)
@@ -111,3 +117,22 @@ def load_catalogue(path: Path | None, currency: str, *, whole_units: bool = Fals
         products.append(Product(item.sku, item.name, categories[item.category], price,
                                 item.stock, item.description))
     return Catalogue(tuple(categories.values()), tuple(products))
+
+
+def scaled(catalogue: Catalogue, size: int) -> Catalogue:
+    """The catalogue grown (or cut) to `size` products, for the catalogue check's benchmark.
+
+    The first products are the catalogue's own; each further one copies the product in its
+    place in the cycle, with a SKU suffix, a numbered name, a price a few whole units away (so a
+    store that shows no fraction stays exact) and the same stock: `KIT-001-00020`, "Stainless
+    Steel Kettle No. 20", 24.99 + 2. The same size always gives the same products.
+    """
+    base = catalogue.products
+    if size <= len(base):
+        return Catalogue(catalogue.categories, base[:size])
+    products = list(base)
+    for n in range(len(base), size):
+        model = base[n % len(base)]
+        products.append(Product(f"{model.sku}-{n:05d}", f"{model.name} No. {n}", model.category,
+                                model.price + Decimal(n % 7), model.initial_stock, model.description))
+    return Catalogue(catalogue.categories, tuple(products))

@@ -21,10 +21,12 @@ from keepword.loading import LocaleName
 __all__ = [
     "CheckoutConfig",
     "ClockConfig",
+    "CrawlConfig",
     "FulfilmentConfig",
     "MailConfig",
     "ShippingMethodConfig",
     "StoreConfig",
+    "ThrottleConfig",
     "load_config",
 ]
 
@@ -109,6 +111,36 @@ class MailConfig(_Strict):
     sender: str = "orders@demo-store.test"
 
 
+class ThrottleConfig(_Strict):
+    """Answer every `every`-th request for a product page with `status` and a Retry-After of
+    `retry_after` seconds, as a store behind a rate-limiting CDN does."""
+
+    every: int = Field(ge=2)
+    status: Literal[429, 503] = 429
+    retry_after: int = Field(default=1, ge=0, le=120)
+
+
+class CrawlConfig(_Strict):
+    """How the store meets crawlers such as `keepword catalogue`: its size, robots.txt, listing
+    pages, throttling. The feeds (/feed.xml, /feed.atom, /feed.tsv) and /sitemap.xml are always
+    served; catalogue faults are in `faults:` (feed_stale_price, feed_availability, js_only_price,
+    jsonld_mismatch with `per: product`)."""
+
+    products: int | None = Field(default=None, ge=1, le=200_000)
+    disallow: list[str] = Field(default_factory=lambda: ["/admin/", "/basket", "/checkout/"])
+    crawl_delay: float | None = Field(default=None, gt=0)
+    page_size: int = Field(default=60, ge=1, le=1000)
+    throttle: ThrottleConfig | None = None
+
+    @field_validator("disallow")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"{path!r}: a robots.txt path starts with /")
+        return value
+
+
 class StoreConfig(_Strict):
     """The whole store config (scenarios/stores/demo-store.yaml documents every key)."""
 
@@ -128,6 +160,7 @@ class StoreConfig(_Strict):
     ground_truth: Path | None = None
     order_prefix: str = Field(default="KW", pattern=r"^[A-Z0-9]{1,6}$")
     faults: FaultsConfig = Field(default_factory=FaultsConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     _source: Path | None = PrivateAttr(None)
 
     def base_dir(self) -> Path | None:

@@ -2,8 +2,9 @@
 
 Each fault kind has a rate (0..1) and a seed. Whether a fault hits is decided from the seed,
 the kind and a key: `random.Random(f"{seed}:{kind}:{key}").random() < rate`, where the key is
-`session-N` for faults a shopper meets while browsing (the store's N-th session) and `order-N`
-for faults of a placed order (its N-th order). The same session therefore meets the same lies
+`session-N` for faults a shopper meets while browsing (the store's N-th session), `order-N`
+for faults of a placed order (its N-th order) and `product-SKU` for catalogue faults (the
+feed, the product page as sent), which every visitor meets alike. The same session therefore meets the same lies
 on every page, no state is needed to remember a decision, and a run is reproducible: the same
 seeds and the same sequence of visitors meet the same faults, whatever the random session ids
 and order-number tag of this store process (a shopper running its journeys one after another
@@ -87,10 +88,29 @@ class EmailWrongTotal(_Fault):
 
 
 class JsonLdMismatch(_Fault):
-    """The product page's JSON-LD disagrees with the visible page on `field`."""
+    """The product page's JSON-LD disagrees with the visible page on `field`, for a share of
+    sessions (`per: session`, what a shopper meets) or of products (`per: product`, what a
+    catalogue check meets: the same products lie to every visitor)."""
 
     field: Literal["price", "availability"] = "price"
     amount: Decimal = Decimal("0.50")
+    per: Literal["session", "product"] = "session"
+
+
+class FeedStalePrice(_Fault):
+    """Catalogue: the product feed still shows the price before the last change (`amount` below
+    the page's price), for a share of products."""
+
+    amount: Decimal = Decimal("1.00")
+
+
+class FeedAvailability(_Fault):
+    """Catalogue: the product feed says the opposite of the page (in stock <-> out of stock)."""
+
+
+class JsOnlyPrice(_Fault):
+    """Catalogue: the product page's HTML as sent has no price; a script fetches and shows it,
+    so a crawler that runs no JavaScript sees none."""
 
 
 class ServerError(_Fault):
@@ -114,6 +134,9 @@ class FaultsConfig(BaseModel):
     email_wrong_total: EmailWrongTotal | None = None
     jsonld_mismatch: JsonLdMismatch | None = None
     server_error: ServerError | None = None
+    feed_stale_price: FeedStalePrice | None = None
+    feed_availability: FeedAvailability | None = None
+    js_only_price: JsOnlyPrice | None = None
 
 
 FAULT_KINDS: tuple[str, ...] = tuple(FaultsConfig.model_fields)
@@ -130,7 +153,7 @@ class FaultPlan:
         return f"<FaultPlan {', '.join(active) or 'honest'}>"
 
     def get(self, kind: str, key: str) -> Any:
-        """The fault's settings if it hits `key` (`session-N` or `order-N`), else None."""
+        """The fault's settings if it hits `key` (`session-N`, `order-N`, `product-SKU`), else None."""
         fault = getattr(self.config, kind)
         if fault is None or fault.rate <= 0:
             return None

@@ -77,8 +77,17 @@ async def listing(request: Request) -> Response:
     category = shop.catalogue.category(slug) if slug else None
     if slug and category is None:
         return render(request, "notfound.html", 404, what=f"category {slug}")
-    cards = [_card(shop, session_of(request), p) for p in shop.catalogue.in_category(slug)]
-    return render(request, "listing.html", cards=cards, category=category)
+    products = shop.catalogue.in_category(slug)
+    size = shop.config.crawl.page_size
+    try:
+        number = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    shown = products[(number - 1) * size: number * size]
+    cards = [_card(shop, session_of(request), p) for p in shown]
+    pages = {"next": f"?page={number + 1}" if number * size < len(products) else None,
+             "previous": f"?page={number - 1}" if number > 1 else None, "number": number}
+    return render(request, "listing.html", cards=cards, category=category, pages=pages)
 
 
 def _shipping_options(shop: Shop, session: Session, methods: list[Any], step: str) -> list[dict[str, Any]]:
@@ -118,8 +127,10 @@ async def product(request: Request, *, status: int = 200, flash: str | None = No
         },
     }
     jsonld = Markup(json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c"))
+    js_only = shop.js_only_price(item, price)
     return render(request, "product.html", status, flash=flash, item=item, price=shop.locale.format(price),
-                  availability=text, stock=shop.stock[item.sku], options=options, jsonld=jsonld)
+                  availability=text, stock=shop.stock[item.sku], options=options, jsonld=jsonld,
+                  js_only=js_only)
 
 
 def _shipping_details(shop: Shop, method: Any, session: Session) -> dict[str, Any]:

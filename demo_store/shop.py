@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -133,6 +134,7 @@ class Shop:
         self.sessions: dict[str, Session] = {}
         self.orders: dict[str, Order] = {}
         self.lock = asyncio.Lock()
+        self.requests: deque[tuple[float, str]] = deque(maxlen=100_000)  # (monotonic time, path)
         self._tag = secrets.token_hex(2).upper()
         self._sequence = 1000
         self._sessions_made = 0
@@ -199,22 +201,54 @@ class Shop:
         return shown
 
     def jsonld_offer(self, session: Session, product: Product, shown_price: Money) -> tuple[Money, str]:
-        """(price, availability URL) for the product page's JSON-LD, lying if the fault hits."""
+        """(price, availability URL) for the product page's JSON-LD, lying if the fault hits
+        (keyed on the session, or on the product with `per: product`)."""
         text, schema = self.availability(product)
-        fault = self.faults.get("jsonld_mismatch", session.fault_key)
+        config = self.faults.config.jsonld_mismatch
+        per_product = config is not None and config.per == "product"
+        key = f"product-{product.sku}" if per_product else session.fault_key
+        fault = self.faults.get("jsonld_mismatch", key)
         if fault is None:
             return shown_price, schema
+        who = None if per_product else session.id
         if fault.field == "price":
             lie = shown_price + self.locale.money(fault.amount)
-            self.truth.record("jsonld_mismatch", where="json-ld", session=session.id, sku=product.sku,
+            self.truth.record("jsonld_mismatch", where="json-ld", session=who, sku=product.sku,
                               honest=shown_price, shown=lie, field="price", store_time=self.clock.now())
             return lie, schema
         flipped = ("https://schema.org/InStock" if schema.endswith("OutOfStock")
                    else "https://schema.org/OutOfStock")
-        self.truth.record("jsonld_mismatch", where="json-ld", session=session.id, sku=product.sku,
+        self.truth.record("jsonld_mismatch", where="json-ld", session=who, sku=product.sku,
                           honest=schema, shown=flipped, field="availability", page_text=text,
                           store_time=self.clock.now())
         return shown_price, flipped
+
+    # the catalogue as crawlers read it ----------------------------------------------------------
+    def feed_offer(self, product: Product) -> tuple[Money, bool]:
+        """(price, in stock) as the product feed states them, stale or wrong if a fault hits."""
+        price = self.locale.money(product.price)
+        in_stock = self.stock[product.sku] > 0
+        key = f"product-{product.sku}"
+        stale = self.faults.get("feed_stale_price", key)
+        if stale is not None:
+            shown = price - self.locale.money(stale.amount)
+            self.truth.record("feed_stale_price", where="feed", sku=product.sku, honest=price, shown=shown,
+                              store_time=self.clock.now())
+            price = shown
+        if self.faults.get("feed_availability", key) is not None:
+            self.truth.record("feed_availability", where="feed", sku=product.sku,
+                              honest="in_stock" if in_stock else "out_of_stock",
+                              shown="out_of_stock" if in_stock else "in_stock", store_time=self.clock.now())
+            in_stock = not in_stock
+        return price, in_stock
+
+    def js_only_price(self, product: Product, price: Money) -> bool:
+        """True when the product page must leave its price to a script (the js_only_price fault)."""
+        if self.faults.get("js_only_price", f"product-{product.sku}") is None:
+            return False
+        self.truth.record("js_only_price", where="product", sku=product.sku, honest=price, shown=None,
+                          store_time=self.clock.now())
+        return True
 
     # shipping ---------------------------------------------------------------------------------
     def shipping_methods(self, session: Session) -> list[ShippingMethod]:

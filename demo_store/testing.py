@@ -70,6 +70,10 @@ class StoreHandle:
     def set_stock(self, **counts: int) -> dict[str, int]:
         return dict(self._admin("PUT", "admin/stock", counts))
 
+    def requests(self) -> list[tuple[float, str]]:
+        """(monotonic time, path) of every request the store answered lately (the last 100,000)."""
+        return list(self.shop.requests)
+
     def ground_truth(self) -> list[dict[str, Any]]:
         """Every fault occurrence logged so far (one dict per JSON line)."""
         return self.shop.truth.read()

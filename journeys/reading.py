@@ -32,6 +32,7 @@ __all__ = [
     "read_email",
     "read_jsonld",
     "read_money",
+    "schema_state",
 ]
 
 IN_STOCK = "in_stock"
@@ -42,6 +43,14 @@ _SCHEMA_STATES = {
     "instoreonly": IN_STOCK, "preorder": IN_STOCK, "backorder": IN_STOCK,
     "outofstock": OUT_OF_STOCK, "soldout": OUT_OF_STOCK, "discontinued": OUT_OF_STOCK,
 }
+
+
+def schema_state(value: str) -> str | None:
+    """IN_STOCK / OUT_OF_STOCK for a schema.org availability ("https://schema.org/InStock",
+    "LimitedAvailability") or a Merchant Center one ("in_stock", "out of stock", "preorder");
+    None for a word that is neither."""
+    key = str(value).rsplit("/", 1)[-1].replace("_", "").replace(" ", "").lower()
+    return _SCHEMA_STATES.get(key)
 
 
 class Unreadable(ValueError):
@@ -101,6 +110,7 @@ class JsonLdOffer:
     name: str | None
     price: Money | None
     availability: str | None
+    shipping: tuple[tuple[str, Money], ...] = ()  # (shippingLabel, shippingRate) per OfferShippingDetails
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
@@ -117,6 +127,22 @@ def _types(node: dict[str, Any]) -> set[str]:
     kind = node.get("@type", ())
     kinds = [kind] if isinstance(kind, str) else list(kind)
     return {str(k).rsplit("/", 1)[-1] for k in kinds}
+
+
+def _shipping_rates(offer: dict[str, Any], money: MoneyFormat, problems: list[str]) -> tuple[tuple[str, Money], ...]:
+    details = offer.get("shippingDetails") or []
+    rates = []
+    for detail in details if isinstance(details, list) else [details]:
+        rate = detail.get("shippingRate") if isinstance(detail, dict) else None
+        if not isinstance(rate, dict) or rate.get("value") is None:
+            continue
+        try:
+            charge = Money(Decimal(str(rate["value"])), str(rate.get("currency") or money.currency))
+        except (ArithmeticError, ValueError):
+            problems.append(f"JSON-LD shippingRate {rate['value']!r} is not a number")
+            continue
+        rates.append((str(detail.get("shippingLabel") or ""), charge))
+    return tuple(rates)
 
 
 def read_jsonld(blocks: list[str], money: MoneyFormat) -> tuple[list[JsonLdOffer], list[str]]:
@@ -147,11 +173,9 @@ def read_jsonld(blocks: list[str], money: MoneyFormat) -> tuple[list[JsonLdOffer
                         price = Money(Decimal(str(offer["price"])), currency)
                     except (ArithmeticError, ValueError):
                         problems.append(f"JSON-LD price {offer['price']!r} is not a number")
-                state = None
-                if offer.get("availability"):
-                    key = str(offer["availability"]).rsplit("/", 1)[-1].lower()
-                    state = _SCHEMA_STATES.get(key)
-                offers.append(JsonLdOffer(node.get("sku"), node.get("name"), price, state))
+                state = schema_state(str(offer["availability"])) if offer.get("availability") else None
+                offers.append(JsonLdOffer(node.get("sku"), node.get("name"), price, state,
+                                          _shipping_rates(offer, money, problems)))
     return offers, problems
 
 

@@ -19,7 +19,7 @@ from keepword.profile import Find
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-__all__ = ["Roles"]
+__all__ = ["Roles", "plain_css"]
 
 # One page-side reader for every plain locator: `read` takes an element's value (an attribute,
 # a form field's value, or its text); `pick` finds a locator's element under a root, and for a
@@ -93,7 +93,9 @@ _SNAPSHOT = """(spec) => {""" + _PRELUDE + """
 }"""
 
 
-def _plain_css(find: Find) -> bool:
+def plain_css(find: Find) -> bool:
+    """True when the role is CSS a browser's querySelector (or an HTML parser) understands, or an
+    attribute of the enclosing element: no Playwright extension (role=, text=, >>, :has-text)."""
     return find.plain
 
 
@@ -211,7 +213,7 @@ class Roles:
         it still raises HarnessError naming the role if it never comes."""
         wanted = {k: f for k, f in finds.items() if f is not None}
         out: dict[str, tuple[str, str] | None] = {k: None for k in finds}
-        if all(_plain_css(f) and not f.is_self for f in wanted.values()):
+        if all(plain_css(f) and not f.is_self for f in wanted.values()):
             spec = [_spec(k, f) for k, f in wanted.items()]
             if scope is None:
                 found = self.page.evaluate(f"spec => ({_READ_MANY})(null, spec)", spec)
@@ -253,10 +255,10 @@ class Roles:
         cells = {k: f for k, f in (inner or {}).items() if f is not None}
         wanted = {k: f for k, f in (singles or {}).items() if f is not None}
         plain = (
-            (row is None or (_plain_css(row) and not row.is_self))
-            and all(_plain_css(f) for f in cells.values())
-            and all(_plain_css(f) and not f.is_self for f in wanted.values())
-            and (scope is None or (_plain_css(scope) and not scope.is_self))
+            (row is None or (plain_css(row) and not row.is_self))
+            and all(plain_css(f) for f in cells.values())
+            and all(plain_css(f) and not f.is_self for f in wanted.values())
+            and (scope is None or (plain_css(scope) and not scope.is_self))
         )
         if not plain:
             scope_locator = self.locate(scope) if scope is not None else None
@@ -315,7 +317,7 @@ class Roles:
             except PlaywrightError as exc:
                 raise self.missing(where, row, f" ({_first_line(exc)})") from None
         wanted = {k: f for k, f in inner.items() if f is not None}
-        if all(_plain_css(f) for f in wanted.values()):
+        if all(plain_css(f) for f in wanted.values()):
             spec = [_spec(k, f) for k, f in wanted.items()]
             try:
                 found: list[dict[str, Any]] = rows.evaluate_all(_READ_ROWS, spec)

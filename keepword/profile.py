@@ -32,7 +32,7 @@ from pydantic import (
 
 from keepword.actions import PLACEHOLDERS, Action
 from keepword.loading import LocaleName
-from keepword.locators import Find, PageSays, compiles
+from keepword.locators import Find, FindModel, PageSays, compiles
 from keepword.storetime import known_zone
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Action",
     "AvailabilityRules",
     "BasketPage",
+    "CatalogueSpec",
     "CheckoutSpec",
     "ClockSpec",
     "ConfirmationPage",
@@ -320,6 +321,36 @@ class DemoStoreSpec(_Strict):
     restock: int | None = Field(default=None, ge=1)
 
 
+class CatalogueSpec(_Strict):
+    """Where `keepword catalogue` finds every product, and how politely it reads the store.
+
+    Products come from `feed` (Google Merchant Center XML: RSS 2.0 or Atom with the `g:`
+    namespace; its TSV; or a plain CSV with the same column names), else from `sitemap`, else by
+    crawling the listing (`listing:` roles, following `next_page`). A feed or sitemap is a path on
+    the store (`/feed.xml`), a full URL, or a file (relative to the profile's folder). Landing
+    pages are read with the profile's `product:` and `product_shipping:` roles: on the HTML as
+    sent only plain CSS (and `testid`) roles can be read; role= and text= roles are read on the
+    rendered page. `rate` is requests per second per host (robots.txt's Crawl-delay lowers it);
+    `render_sample` products are also rendered in Chromium, besides every page whose HTML as
+    sent lacks a price or availability.
+    """
+
+    feed: str | None = None
+    feed_format: Literal["auto", "xml", "tsv", "csv"] = "auto"
+    sitemap: str | None = None
+    next_page: Find = Field(default_factory=lambda: FindModel(css="a[rel=next]", attribute="href"))
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    concurrency: int = Field(default=8, ge=1, le=64)
+    rate: float = Field(default=10.0, gt=0, le=10_000)
+    retries: int = Field(default=3, ge=0, le=10)
+    timeout_s: float = Field(default=20.0, gt=0, le=300)
+    max_wait_s: float = Field(default=120.0, ge=0, le=3600)
+    render: bool = True
+    render_sample: int = Field(default=10, ge=0)
+    contact: str = Field(default="https://pypi.org/project/keepword/", pattern=r"^(https?://|mailto:)\S+$")
+    max_feed_mb: int = Field(default=2048, ge=1)
+
+
 class StoreProfile(_Strict):
     """The whole profile; `scenarios/stores/demo.yaml` documents every key by example."""
 
@@ -346,6 +377,7 @@ class StoreProfile(_Strict):
     status: StatusPage | None = None
     email: EmailFormat | None = None
     safety: SafetySpec
+    catalogue: CatalogueSpec | None = None
     hooks: str | None = Field(default=None, pattern=r"^[\w.]+:\w+$")
     path: Path | None = Field(default=None, exclude=True)
 

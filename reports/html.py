@@ -266,6 +266,8 @@ def _model_view(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[str, Any]:
+    from reports.catalogue import catalogue_view
+
     obs = summary["observed"]
     overall = obs["overall"]
     kinds = [_rate_row(k, d) for k, d in obs["by_kind"].items()]
@@ -316,6 +318,7 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
             for j in obs["journeys"]["list"]
         ],
         "model": [_model_view(m) for m in summary["model"]],
+        "catalogue": catalogue_view(summary.get("catalogue")),
         "gates": summary["gates"],
     }
 

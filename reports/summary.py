@@ -250,6 +250,8 @@ def summarise(
     gates: list[GateResult],
 ) -> dict[str, Any]:
     """The whole report as a JSON-able dict."""
+    from reports.catalogue import catalogue_section
+
     exit_code = 1 if any(not g.met for g in gates) else 0
     return {
         "format": FORMAT,
@@ -258,6 +260,7 @@ def summarise(
         "runs": [_run_dict(r) for r in card.runs],
         "observed": _observed(ledger, card),
         "model": _model(model_runs),
+        "catalogue": catalogue_section(ledger, card),
         "gates": [g.to_dict() for g in gates],
         "exit_code": exit_code,
     }

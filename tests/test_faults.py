@@ -236,6 +236,51 @@ def server_error(trip: Trip) -> None:
     line = only(trip.truth(), "server_error")
     assert (failed.status, line["where"], line["shown"]) == (500, "basket", 500)
     assert trip.shopper.get("/basket").status == 200  # a retry works: the store came back
+def _product_lines(trip: Trip, fault: str) -> list[dict[str, Any]]:
+    """Catalogue faults are keyed on the product, not the session: their lines name no session."""
+    return [line for line in trip.store.ground_truth()
+            if line["fault"] == fault and line["sku"] == SKU and line["session"] is None]
+
+
+def _feed_row(trip: Trip) -> dict[str, str]:
+    lines = trip.shopper.client.get("/feed.tsv").text.splitlines()
+    header = lines[0].split("\t")
+    return next(row for row in (dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:])
+                if row["id"] == SKU)
+
+
+def feed_stale_price(trip: Trip) -> None:
+    row = _feed_row(trip)
+    page = trip.product()
+    [line] = _product_lines(trip, "feed_stale_price")
+    assert (line["where"], line["session"]) == ("feed", None)
+    assert row["price"] == f"{line['shown']} GBP" and gbp(page.text("product-price")) == Decimal(line["honest"])
+    assert Decimal(line["honest"]) - Decimal(line["shown"]) == Decimal("1.00")
+
+
+def feed_availability(trip: Trip) -> None:
+    row = _feed_row(trip)
+    [line] = _product_lines(trip, "feed_availability")
+    assert (line["where"], line["honest"], line["shown"]) == ("feed", "in_stock", "out_of_stock")
+    assert row["availability"] == "out_of_stock" and "In stock" in trip.product().text("product-availability")
+
+
+def js_only_price(trip: Trip) -> None:
+    page = trip.product()
+    [line] = _product_lines(trip, "js_only_price")
+    assert (line["where"], line["shown"]) == ("product", None)
+    assert page.text("product-price") == "" and page.get("product-price").attrs["data-price-from"]
+    shown = trip.shopper.client.get(page.get("product-price").attrs["data-price-from"]).json()["price"]
+    assert gbp(shown) == Decimal(line["honest"]) == Decimal(page.jsonld()[0]["offers"]["price"])
+
+
+def jsonld_per_product(trip: Trip) -> None:
+    page = trip.product()
+    again = HttpShopper(trip.store.url).get(f"/product/{SKU}")  # another visitor meets the same lie
+    [line] = _product_lines(trip, "jsonld_mismatch")
+    assert line["field"] == "price"  # one line for both visitors: the lie is the product's
+    for seen in (page, again):
+        assert Decimal(seen.jsonld()[0]["offers"]["price"]) == Decimal(line["shown"])
 
 
 CASES: list[tuple[dict[str, Any], Callable[[Trip], None]]] = [
@@ -256,6 +301,10 @@ CASES: list[tuple[dict[str, Any], Callable[[Trip], None]]] = [
     ({"jsonld_mismatch": {"field": "price"}}, jsonld_price),
     ({"jsonld_mismatch": {"field": "availability"}}, jsonld_availability),
     ({"server_error": {"where": "basket"}}, server_error),
+    ({"jsonld_mismatch": {"field": "price", "per": "product"}}, jsonld_per_product),
+    ({"feed_stale_price": {}}, feed_stale_price),
+    ({"feed_availability": {}}, feed_availability),
+    ({"js_only_price": {}}, js_only_price),
 ]
 
 
