@@ -155,6 +155,7 @@ class Run:
     started_at: datetime
     ended_at: datetime | None = None
     outcome: str | None = None
+    reason: str | None = None  # why it was interrupted or failed, in one line
 
     @property
     def status(self) -> str:

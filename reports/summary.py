@@ -68,6 +68,7 @@ def _run_dict(run: Run) -> dict[str, Any]:
         "kind": run.kind,
         "scenario": run.scenario,
         "status": run.status,
+        "reason": run.reason,
         "started_at": _iso(run.started_at),
         "ended_at": _iso(run.ended_at),
     }
