@@ -56,7 +56,8 @@ def shop(
 ) -> ShopResult:
     """Run every journey of the scenario; returns the counts and the CLI's exit code."""
     names = list(scenario.journeys)
-    fns = {name: resolve(name) for name in names}  # bad names fail before anything starts
+    folder = Path(scenario.path).resolve().parent if scenario.path else None
+    fns = {name: resolve(name, folder) for name in names}  # bad names fail before anything starts
     shoppers = shoppers or scenario.shoppers
     per = journeys_per_shopper or scenario.journeys_per_shopper
     profile = scenario.profile()

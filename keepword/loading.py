@@ -15,7 +15,9 @@ stands for, so an alias bomb is refused before anything is built from it.
 
 from __future__ import annotations
 
+import importlib
 import stat
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_VALUES",
     "Document",
     "LocaleName",
+    "import_object",
     "known_locale",
     "load_document",
     "load_model",
@@ -125,7 +128,7 @@ def _message(error: Any) -> str:
         return "unknown key; check its spelling against the documented keys"
     if kind == "missing":
         return "required field is missing"
-    msg = str(error.get("msg", "invalid"))
+    msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's, not ours
     got = error.get("input")
     if kind not in ("value_error",) and not isinstance(got, dict | list) and got is not None:
         msg += f" (got {got!r})"
@@ -266,3 +269,24 @@ def _walk(
 def load_model(path: str | Path, model: type[M], *, at: Sequence[str | int] = ()) -> M:
     """Load a YAML file and validate it (or its section `at`) against `model`."""
     return load_document(path).validate(model, at=at)
+
+
+def import_object(spec: str, *, folder: Path | None = None, what: str = "name") -> Any:
+    """The object a file names as "package.module:name" (a journey, a hooks class), imported
+    from `folder` (the folder of the file that names it) first, then from PYTHONPATH, so a
+    scenario's own journeys work from any working directory. Any failure, including an error
+    inside the module, is one BadInput line."""
+    module_name, _, attr = spec.partition(":")
+    if folder is not None and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # kept: the module may import its neighbours later
+    where = f"{folder} and PYTHONPATH" if folder is not None else "PYTHONPATH"
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # a user's module can raise anything while it is imported
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise BadInput(f"{what} {spec}: cannot import {module_name} (looked in {where}): "
+                       f"{type(exc).__name__}: {detail}") from None
+    if not attr or not hasattr(module, attr):
+        raise BadInput(f"{what} {spec}: cannot import {attr or 'a name after the colon'} from "
+                       f"{module_name}; check the spelling (package.module:name)")
+    return getattr(module, attr)

@@ -29,11 +29,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    field_validator,
     model_validator,
 )
 
 from keepword.loading import LocaleName
+from keepword.locators import check_locator, check_selector
+from keepword.patterns import HttpUrl, PagePath, Regex, Template
 from keepword.storetime import known_zone
 
 __all__ = [
@@ -113,7 +114,7 @@ class _FindModel(_Strict):
         return where + (f" @{self.attribute}" if self.attribute else "")
 
 
-Find = Annotated[_FindModel, BeforeValidator(_shorthand)]
+Find = Annotated[_FindModel, BeforeValidator(_shorthand), AfterValidator(check_locator)]
 
 
 class MoneyFormat(_Strict):
@@ -124,15 +125,6 @@ class MoneyFormat(_Strict):
     free_words: tuple[str, ...] = ()
 
 
-def _regexes(values: list[str]) -> list[str]:
-    for value in values:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
-    return values
-
-
 class AvailabilityRules(_Strict):
     """Patterns for availability text; a named group `count` gives the number in stock.
 
@@ -141,17 +133,12 @@ class AvailabilityRules(_Strict):
     incomplete), never a guess.
     """
 
-    in_stock: list[str] = Field(default_factory=lambda: [r"in stock"])
-    out_of_stock: list[str] = Field(default_factory=lambda: [r"out of stock", r"sold out"])
-
-    @field_validator("in_stock", "out_of_stock")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        return _regexes(value)
+    in_stock: list[Annotated[str, Regex(may=("count",))]] = Field(default_factory=lambda: [r"in stock"])
+    out_of_stock: list[Annotated[str, Regex(may=())]] = Field(default_factory=lambda: [r"out of stock", r"sold out"])
 
 
 class ListingPage(_Strict):
-    url: str = "/"
+    url: Annotated[str, PagePath()] = "/"
     card: Find
     sku: Find
     title: Find
@@ -161,7 +148,7 @@ class ListingPage(_Strict):
 
 
 class ProductPage(_Strict):
-    url: str = Field(default="/product/{sku}", description="where a product lives; {sku} is filled in")
+    url: Annotated[str, PagePath(("sku",))] = Field(default="/product/{sku}", description="where a product lives; {sku} is filled in")
     root: Find | None = None
     sku: Find | None = None
     title: Find
@@ -174,7 +161,7 @@ class ProductPage(_Strict):
 
 
 class BasketPage(_Strict):
-    url: str = "/basket"
+    url: Annotated[str, PagePath()] = "/basket"
     line: Find
     sku: Find | None = None
     title: Find
@@ -232,7 +219,7 @@ class ConfirmationPage(_Strict):
 
 
 class StatusPage(_Strict):
-    url: str = Field(default="/order-status?order={order}&email={email}", description="{order} and {email} are filled in")
+    url: Annotated[str, PagePath(("order", "email"))] = Field(default="/order-status?order={order}&email={email}", description="{order} and {email} are filled in")
     state: Find
     delivered_states: tuple[str, ...] = ("delivered",)
     delivered_at: Find | None = None
@@ -240,26 +227,15 @@ class StatusPage(_Strict):
     promise_latest: Find | None = None
 
 
-def _regex(value: str | None) -> str | None:
-    if value is not None:
-        _regexes([value])
-    return value
-
-
 class EmailFormat(_Strict):
     """Where to find things in the store's plain-text confirmation e-mail (regexes, per line,
     with named groups; money is then read with the profile's money format)."""
 
-    subject: str = "{order}"
-    total: str | None = None
-    shipping: str | None = None
-    line: str | None = None
-    promise_latest: str | None = None
-
-    @field_validator("total", "shipping", "line", "promise_latest")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        return _regex(value)
+    subject: Annotated[str, Template(("order",))] = "{order}"
+    total: Annotated[str, Regex(needs=("value",))] | None = None
+    shipping: Annotated[str, Regex(needs=("value",))] | None = None
+    line: Annotated[str, Regex(needs=("unit",))] | None = None
+    promise_latest: Annotated[str, Regex(needs=("value",))] | None = None
 
 
 class SafetySpec(_Strict):
@@ -285,7 +261,7 @@ class Action(_Strict):
     select: dict[str, str] | None = None
     wait_for_url: str | list[str] | None = None
     wait_for: Find | None = None
-    goto: str | None = None
+    goto: Annotated[str, PagePath()] | None = None
     choose_shipping: str | None = None
     hook: str | None = None
     if_url: str | list[str] | None = None
@@ -301,6 +277,8 @@ class Action(_Strict):
         if (self.if_url is None) != (self.then is None):
             raise ValueError("`if_url` and `then` go together")
         for mapping in (self.fill or {}, self.select or {}):
+            for locator in mapping:
+                check_selector(locator)
             for value in mapping.values():
                 for group, name in _PLACEHOLDER.findall(value):
                     if name not in PLACEHOLDERS.get(group, ()):
@@ -350,7 +328,7 @@ class StoreProfile(_Strict):
     """The whole profile; `scenarios/stores/demo.yaml` documents every key by example."""
 
     name: str
-    base_url: str | None = None
+    base_url: HttpUrl | None = None
     demo_store: DemoStoreSpec | None = None
     money: MoneyFormat = Field(default_factory=lambda: MoneyFormat())
     clock: ClockSpec = Field(default_factory=lambda: ClockSpec())

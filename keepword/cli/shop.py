@@ -26,11 +26,23 @@ def shop_command(
     Exit codes: 0 every promise kept, 1 some broken, 2 bad input or an unsafe action refused,
     3 harness errors only (keepword could not observe the store).
     """
+    from keepword.errors import BadInput
+    from keepword.patterns import check_http_url
+
+    if base_url is not None:
+        try:
+            base_url = check_http_url(base_url)
+        except ValueError as exc:
+            raise BadInput(f"--base-url {exc}") from None
+    from journeys.bundled import resolve
     from journeys.runner import shop
     from keepword.ledger import open_ledger
     from keepword.scenario import load_scenario
 
     loaded = load_scenario(scenario)
+    loaded.profile()  # bad input is refused before the ledger is opened, let alone created
+    for name in loaded.journeys:
+        resolve(name, scenario.resolve().parent)
     with open_ledger(ledger) as book:
         result = shop(loaded, ledger=book, shoppers=shoppers, journeys_per_shopper=journeys_per_shopper,
                       base_url=base_url, progress=progress)
