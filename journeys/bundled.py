@@ -34,8 +34,8 @@ def guest_checkout(shopper: Shopper) -> None:
     shopper.add_to_basket()
     shopper.read_basket()
     if not shopper.may_place_orders:
-        shopper.notebook.note(shopper.notebook.journey.id,
-                              "stopped before checkout: orders are not allowed on this host")
+        shopper.notebook.skip("checkout", shopper.guard.not_allowed(shopper.target.base_url))
+        shopper.notebook.flush()
         return
     shopper.checkout()
     shopper.read_preview()

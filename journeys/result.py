@@ -12,7 +12,8 @@ __all__ = ["ShopResult"]
 @dataclass
 class ShopResult:
     """Verdict counts of one run. Exit code: 1 if any promise was broken, else 3 if any harness
-    error, else 0 (inconclusive and open claims do not fail a run)."""
+    error, else 4 if a journey skipped its checkout (orders not allowed on the host), else 0
+    (inconclusive and open claims do not fail a run)."""
 
     run_id: int
     kept: int
@@ -24,6 +25,8 @@ class ShopResult:
     findings: list[Finding] = field(default_factory=list, repr=False)
     harness_messages: list[str] = field(default_factory=list, repr=False)
     store_stopped: bool = False  # keepword started the demo store for this run, and stopped it after
+    skipped: int = 0  # journeys that stopped short on purpose (checkout where orders are not allowed)
+    skipped_reasons: list[str] = field(default_factory=list, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -31,8 +34,10 @@ class ShopResult:
             return 1
         if self.harness_errors:
             return 3
+        if self.skipped:
+            return 4
         return 0
 
     def __repr__(self) -> str:
         return (f"<ShopResult run={self.run_id} kept={self.kept} broken={self.broken} "
-                f"harness={self.harness_errors} open={self.open} exit={self.exit_code}>")
+                f"harness={self.harness_errors} open={self.open} skipped={self.skipped} exit={self.exit_code}>")

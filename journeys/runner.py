@@ -39,6 +39,7 @@ class _Done:
     counts: dict[str, int]
     findings: list[Finding]
     harness: str | None
+    skipped: str | None = None
 
 
 def _data_dir(ledger: Ledger) -> Path:
@@ -81,9 +82,10 @@ def shop(
                              args=(k, [p for p in plan if p[1] == k], fns, target, scenario, evidence, inbox, stop))
             for k in range(shoppers)
         ]
-        totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "journeys": 0}
+        totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "journeys": 0, "skipped": 0}
         findings: list[Finding] = []
         problems: list[str] = []
+        skips: list[str] = []
         fatal: BaseException | None = None
         with _progress(progress, len(plan)) as advance:
             for worker in workers:
@@ -102,6 +104,10 @@ def shop(
                         findings.extend(item.findings)
                         if item.harness is not None:
                             problems.append(item.harness)
+                        if item.skipped is not None:
+                            totals["skipped"] += 1
+                            if item.skipped not in skips:
+                                skips.append(item.skipped)
                         advance(totals)
                     elif kind == "fatal":
                         fatal = fatal or item
@@ -118,7 +124,8 @@ def shop(
             raise fatal
     return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
                       inconclusive=totals["inconclusive"], journeys=totals["journeys"], findings=findings,
-                      harness_messages=problems, store_stopped=target.store is not None)
+                      harness_messages=problems, store_stopped=target.store is not None,
+                      skipped=totals["skipped"], skipped_reasons=skips)
 
 
 def _worker(
@@ -163,11 +170,16 @@ def _worker(
                                 fns[name](shopper)
                             except Stopped:
                                 pass
-                            except HarnessError as exc:
+                            except Exception as exc:
+                                if (refusal := guard.refusal()) is not None:  # not the timeout after it
+                                    raise refusal from None
+                                if not isinstance(exc, HarnessError):
+                                    raise
                                 harness = str(exc)
                             shopper.notebook.flush()
                             inbox.put(("done", _Done(dict(shopper.notebook.counts),
-                                                     list(shopper.notebook.findings), harness)))
+                                                     list(shopper.notebook.findings), harness,
+                                                     shopper.notebook.skipped)))
                         finally:
                             page.close()
                 finally:

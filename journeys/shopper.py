@@ -161,6 +161,9 @@ class Shopper(OrderSteps):
             self.notebook.flush()
             raise
         except (HarnessError, Unreadable, PlaywrightError, AssertionError) as exc:
+            if (refusal := self.guard.refusal()) is not None:  # the guard's abort, not a timeout
+                self.notebook.flush()
+                raise refusal from None
             message = harness_line(exc)
             if not isinstance(exc, HarnessError):
                 message = f"{self.profile.path or self.profile.name}: {name}: {message}"

@@ -24,7 +24,8 @@ def shop_command(
     """Shop the store the way customers do and record every promise it makes and keeps.
 
     Exit codes: 0 every promise kept, 1 some broken, 2 bad input or an unsafe action refused,
-    3 harness errors only (keepword could not observe the store).
+    3 harness errors only (keepword could not observe the store), 4 nothing broken but checkout
+    skipped (orders are not allowed on the store's host).
     """
     from keepword.errors import BadInput
     from keepword.patterns import check_http_url
@@ -52,10 +53,18 @@ def shop_command(
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
     if len(result.findings) > 10:
         console.print(f"... and {len(result.findings) - 10} more broken promises (see `keepword report`)")
+    for reason in result.skipped_reasons[:3]:
+        err_console.print(
+            f"skipped: {reason}; {result.skipped} of {result.journeys} journeys stopped at the basket. "
+            "Add the host to allow_orders_on only if it is a staging store whose orders are not real, "
+            "or shop it with `journeys: [browse]`",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+    skipped = f", {result.skipped} skipped checkout" if result.skipped else ""
     console.print(
         f"run {result.run_id}: {result.journeys} journeys, {result.kept} kept, {result.broken} broken, "
-        f"{result.inconclusive} inconclusive, {result.open} open, {result.harness_errors} harness errors "
-        f"-> {ledger}",
+        f"{result.inconclusive} inconclusive, {result.open} open, {result.harness_errors} harness errors"
+        f"{skipped} -> {ledger}",
         markup=False, highlight=False, soft_wrap=True,
     )
     if result.open and result.store_stopped:
