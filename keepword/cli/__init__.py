@@ -3,7 +3,9 @@
 Each command lives in its own module here (`store.py`, `shop.py`, ...), registers itself on
 `keepword.cli.app.app`, parses its options and calls one library function. `main` imports the
 command modules that exist, runs the app, and turns keepword's errors into one line on stderr and
-the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only.
+the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only (or the
+ledger locked by another process), 4 checkout skipped (orders not allowed on the host), 130
+interrupted.
 """
 
 from __future__ import annotations
