@@ -121,6 +121,8 @@ def shop(
                 for worker in workers:
                     worker.join(timeout=30)
         if fatal is not None:
+            if _driver_gone(fatal):
+                _grace_for_ctrl_c()
             raise fatal
     return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
                       inconclusive=totals["inconclusive"], journeys=totals["journeys"], findings=findings,
@@ -192,6 +194,22 @@ def _worker(
         inbox.put(("fatal", HarnessError(f"shopper-{k}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")))
     finally:
         inbox.put(("exit", None))
+
+
+def _driver_gone(error: BaseException) -> bool:
+    """Playwright's driver (a node process in keepword's process group) exited under a shopper."""
+    return "Connection closed while reading from the driver" in str(error) or "Target page, context or browser has been closed" in str(error)
+
+
+def _grace_for_ctrl_c() -> None:
+    """Ctrl-C reaches the whole process group: the driver may die of it before Python's own
+    handler runs in this thread (a signal caught by another thread waits for this one to run).
+    Sleeping is where the KeyboardInterrupt then lands, so the run ends "interrupted" (exit 130),
+    not with the driver's death as a harness error; a driver that died for another reason still
+    raises its error after the second."""
+    import time
+
+    time.sleep(1.0)
 
 
 @contextmanager

@@ -223,7 +223,8 @@ def _first_bad_scalar(root: yaml.Node) -> int:
 
 
 def _walk(
-    path: Path, node: yaml.Node, where: Path_, lines: dict[Path_, int], sizes: dict[int, int], active: set[int]
+    path: Path, node: yaml.Node, where: Path_, lines: dict[Path_, int], sizes: dict[int, int], active: set[int],
+    used_at: int | None = None,
 ) -> int:
     """Record the line of every key and item, once per node: an alias is the node it names, so
     it is not walked again. Returns how many values `node` stands for with aliases expanded
@@ -232,8 +233,8 @@ def _walk(
         return sizes[id(node)]
     line = int(node.start_mark.line) + 1
     field = ".".join(str(x) for x in where[:8]) + (".…" if len(where) > 8 else "") or "(top)"
-    if id(node) in active:
-        raise BadInput(f"{path}:{line}: {field}: an alias refers to the value it is inside of; "
+    if id(node) in active:  # named at the alias, not at the anchor it points back to
+        raise BadInput(f"{path}:{used_at or line}: {field}: an alias refers to the value it is inside of; "
                        "write the value out instead")
     if len(where) > MAX_DEPTH:
         raise BadInput(f"{path}:{line}: {field}: nested more than {MAX_DEPTH} levels deep; "
@@ -253,7 +254,7 @@ def _walk(
                 raise BadInput(f"{path}:{key_line}: {dotted}: duplicate key")
             seen.add(key)
             lines[(*where, key)] = key_line
-            size += 1 + _walk(path, value_node, (*where, key), lines, sizes, active)
+            size += 1 + _walk(path, value_node, (*where, key), lines, sizes, active, key_line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             size += _walk(path, item, (*where, index), lines, sizes, active)

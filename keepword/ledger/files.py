@@ -41,8 +41,7 @@ def ledger_file_state(path: Path) -> str:
         raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
         raise BadInput(f"{path}: not a file, so not a keepword ledger; {_LEAVE}")
-    wal = Path(f"{path}-wal")
-    if info.st_size == 0 and not wal.exists():
+    if info.st_size == 0:
         raise BadInput(f"{path}: an empty file, not a keepword ledger; {_LEAVE}")
     try:
         with path.open("rb") as handle:
@@ -57,20 +56,19 @@ def ledger_file_state(path: Path) -> str:
             raise BadInput(f"{path}: an SQLite database of another application (application_id "
                            f"{application_id:#010x}), not a keepword ledger; {_LEAVE}")
         user_version = int.from_bytes(header[60:64], "big", signed=True)
-        if (user_version >= 1 or wal.exists()) and _has_ledger_tables(path, wal.exists()):
+        if user_version >= 1 and _has_ledger_tables(path):
             return "unmarked"
         raise BadInput(f"{path}: an SQLite database without keepword's tables, not a keepword ledger; {_LEAVE}")
-    if wal.exists() and _has_ledger_tables(path, True):  # killed before its first checkpoint
-        return "unmarked"
     raise BadInput(f"{path}: not an SQLite database, so not a keepword ledger; {_LEAVE}")
 
 
-def _has_ledger_tables(path: Path, has_wal: bool) -> bool:
-    # `immutable=1` reads without locks or side files; with a -wal beside it (whose pages the
-    # main file may lack) a plain read-only open, which uses the side files already there.
-    uri = path.resolve().as_uri() + ("?mode=ro" if has_wal else "?mode=ro&immutable=1")
+def _has_ledger_tables(path: Path) -> bool:
+    # `immutable=1`: read without locks and without creating or touching `-wal`/`-shm` files,
+    # whoever's they are (a ledger killed before its first checkpoint is not recognised: open it
+    # once with the sqlite3 shell to fold its WAL in).
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
     try:
-        probe = sqlite3.connect(uri, uri=True, timeout=1.0)
+        probe = sqlite3.connect(uri, uri=True)
     except sqlite3.Error:
         return False
     try:
