@@ -23,7 +23,6 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -303,3 +302,234 @@ def test_hostile_input_is_one_line_and_its_exit_code_in_bounded_time_and_memory(
         assert where is not None, lines[0]
         named = (files / where.group(1)).read_text(encoding="utf-8").splitlines()[int(where.group(2)) - 1]
         assert case.at in named, (lines[0], named)
+
+
+# -- a busy ledger, mid-run ------------------------------------------------------------------------
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from keepword.errors import KeepwordError
+    from keepword.ledger import open_ledger
+    from keepword.money import Money
+    from keepword.records import Claim, Verdict
+    try:
+        with open_ledger(sys.argv[1], wait=1.0) as book, book.running("shop", scenario="busy") as run:
+            i = 0
+            while True:
+                claim = Claim("price", f"SKU-{i}", Money.of("1.99", "GBP"))
+                book.write(run.id, claim, Verdict(claim.id, "kept", expected=claim.value, actual=claim.value))
+                print(i, flush=True)
+                i += 1
+    except KeepwordError as exc:
+        print(f"keepword: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    """
+)
+
+
+def test_a_ledger_locked_mid_run_ends_the_run_interrupted_with_its_reason_and_loses_nothing(tmp_path):
+    path = tmp_path / "ledger.db"
+    open_ledger(path).close()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    last = -1
+    for line in proc.stdout:
+        last = int(line)
+        if last >= 50:
+            break
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the writer's next write waits its 1 s, then gives up
+    time.sleep(1.5)  # ... and its second wait, to mark the run, outlives this lock
+    locker.execute("ROLLBACK")
+    locker.close()
+    rest, stderr = proc.communicate(timeout=30)
+    last = max([last, *(int(n) for n in rest.split())])
+    assert proc.returncode == 3, stderr
+    assert stderr.strip().splitlines() == [
+        f"keepword: error: the ledger {path} is locked by another process; waited 1 s (KEEPWORD_LEDGER_WAIT). "
+        "Let that process finish (another keepword run, an open `sqlite3` shell) and try again, or use another --ledger"]
+    with open_ledger(path, read_only=True) as book:
+        (run,) = book.runs()
+        assert (run.status, run.reason) == ("interrupted", "the ledger was locked by another process")
+        subjects = {c.subject for c in book.claims()}
+        assert {f"SKU-{i}" for i in range(last + 1)} <= subjects  # every committed check is there
+        assert len(book.verdicts()) == len(subjects)
+    assert ledger_state(path)[1] == "ok"
+
+
+def test_a_ledger_still_locked_leaves_the_run_incomplete_and_says_so(tmp_path):
+    from keepword.errors import LedgerBusy
+
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, wait=0.2) as book:
+        locker = sqlite3.connect(path, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(LedgerBusy, match=r"is locked by another process; waited 0\.2 s .*or use another --ledger$"), \
+                book.running("shop"):
+            pass  # never reached: the run cannot even start, so there is nothing to mark
+        locker.execute("ROLLBACK")
+        with pytest.raises(LedgerBusy, match=r"; run 1 is left incomplete$"), book.running("shop") as run:
+            locker.execute("BEGIN IMMEDIATE")  # taken mid-run and kept past both waits
+            book.write(run.id, Claim("price", "SKU", Money.of("1", "GBP")))
+        locker.execute("ROLLBACK")
+        assert [r.status for r in book.runs()] == ["incomplete"]
+
+
+# -- keepword opens only its own ledgers ----------------------------------------------------------
+def _ledger_from_before_the_mark(path: Path) -> None:
+    """A ledger as keepword wrote them before the mark: schema v1, application_id 0."""
+    from keepword.ledger.migrations import MIGRATIONS
+
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version=1; COMMIT;")
+    db.execute("INSERT INTO runs (kind, scenario, params, started_at) VALUES ('shop', 'old', '{}', "
+               "'2026-11-02T10:00:00+00:00')")
+    db.execute("INSERT INTO run_ends (run_id, ended_at, outcome) VALUES (1, '2026-11-02T10:05:00+00:00', 'complete')")
+    db.close()
+
+
+def test_a_ledger_from_before_the_mark_is_read_as_it_is_and_marked_by_the_next_write(tmp_path):
+    path = tmp_path / "old.db"
+    _ledger_from_before_the_mark(path)
+    before = fingerprint(path)
+    result = measured(["runs", "--ledger", str(path)], cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "1\tshop\told\t2026-11-02 10:00:00\tcomplete" in result.stdout
+    assert fingerprint(path) == before  # read-only: not migrated, not marked
+    with open_ledger(path) as book:  # a writing command migrates it and marks it
+        assert book.schema_version == 2
+        with book.running("simulate"):
+            pass
+    header = path.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == 0x6B707764
+    with open_ledger(path, read_only=True) as book:
+        assert [(r.kind, r.status) for r in book.runs()] == [("shop", "complete"), ("simulate", "complete")]
+
+
+def test_read_only_opens_never_write(ledger):
+    with open_ledger(ledger, read_only=True) as book:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            book.start_run("shop")
+    assert ledger_state(ledger)[0]["runs"] == 1
+
+
+def test_a_new_ledger_appears_whole_and_marked(tmp_path):
+    path = tmp_path / "deep" / "new.db"
+    open_ledger(path).close()
+    header = path.read_bytes()[:100]
+    assert header.startswith(b"SQLite format 3\x00")
+    assert int.from_bytes(header[68:72], "big") == 0x6B707764  # application_id, "kpwd"
+    assert int.from_bytes(header[60:64], "big") == 2  # user_version: the schema
+    assert sorted(p.name for p in path.parent.iterdir()) == ["new.db"]  # no temporary left behind
+
+
+# -- locators checked without a browser agree with Playwright ----------------------------------------
+VALID = ['.a', '[data-testid=basket-sum]', 'button:has-text("Add")', 'li:text-is("x")', '.x:visible',
+         ':nth-match(.a, 2)', 'div:right-of(.b, 20)', 'tr:has(td:text("Order total")) td.price',
+         '#a >> text=Foo', r'li:text-matches("\\d+", "i")', 'p:is(.a,.b)', 'a:nth-child(2n+1)',
+         'div:has(> p)', ':scope > a', 'text=Add to basket', "role=button[name='Add to basket']",
+         'role=button[name=/add/i]', 'role=heading[level=2]', '"Add"', '//div[@a]', 'css=.a >> nth=0',
+         'data-testid=price', '.card >> visible=true', ':nth-child(2 of .a)', 'a[href$=".pdf" i]',
+         'text="a >> b"', 'button:has-text("a, b")', 'input:not([type=hidden]):not(:disabled)', '#\\31 23',
+         'a:hover']
+INVALID = ['.a[', 'a:hass-text("x")', 'tetx=Add', 'role=button[nme="x"]', 'a >> ', ':nth-match(.a)',
+           'a:nth-child(foo)', 'div:has-text()', 'a[b="c"d]', 'a:has-text("x"', 'a,,b', 'role=button name',
+           'p::before']
+NEVER_MATCH = ['role=buton', 'nth=first', '.a:right-of(.b, x)']  # Playwright takes them, finds nothing
+
+
+def test_locators_are_judged_as_playwright_judges_them():
+    from playwright.sync_api import Error, sync_playwright
+
+    from keepword.browser import launch_args
+    from keepword.locators import check_selector
+
+    def ours(selector: str) -> bool:
+        try:
+            check_selector(selector)
+        except ValueError:
+            return False
+        return True
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_args())
+        page = browser.new_page()
+        page.set_content("<div class=a>x</div>")
+
+        def playwrights(selector: str) -> bool:
+            try:
+                page.locator(selector).count()
+            except Error:
+                return False
+            return True
+
+        verdicts = {s: (playwrights(s), ours(s)) for s in VALID + INVALID + NEVER_MATCH}
+        browser.close()
+    assert {s for s, (pw, _) in verdicts.items() if pw} == set(VALID + NEVER_MATCH)
+    assert {s for s, (_, we) in verdicts.items() if we} == set(VALID)
+
+
+def test_aria_roles_are_playwrights():
+    import inspect
+    import typing
+
+    from playwright.sync_api import Page
+
+    from keepword.locators import ARIA_ROLES
+
+    role = typing.get_type_hints(Page.get_by_role)["role"]
+    assert set(typing.get_args(role)) == ARIA_ROLES, inspect.signature(Page.get_by_role)
+
+
+# -- a run that reaches a store: checkout skipped, the guard's refusal -----------------------------
+def _shop_scenario(tmp: Path, *, journeys: str, allow: str) -> Path:
+    profile = _profile(tmp, "demo.yaml", "timeout_ms: 10000", "timeout_ms: 2000")  # the guard's timeout comes sooner
+    (tmp / "bold_journeys.py").write_text(textwrap.dedent(
+        """
+        def straight_to_checkout(shopper):
+            '''Ignores allow_orders_on: checks out whatever the host.'''
+            shopper.browse()
+            shopper.open_product()
+            shopper.add_to_basket(1)
+            shopper.read_basket()
+            shopper.checkout()
+        """))
+    return _scenario(tmp, "shop.yaml", store=str(profile.relative_to(tmp)), journeys=journeys,
+                     extra=f"allow_orders_on: {allow}\nshoppers: 1\njourneys_per_shopper: 1\n")
+
+
+def test_checkout_skipped_where_orders_are_not_allowed_is_said_counted_and_exit_4(tmp_path):
+    scenario = _shop_scenario(tmp_path, journeys="[guest_checkout]", allow="[shop.example.test]")
+    result = measured(["shop", str(scenario), "--ledger", str(tmp_path / "ledger.db"), "--no-progress"],
+                      cwd=tmp_path, wall_limit=180)
+    print(f"\ncheckout-skipped: {result}")
+    assert result.code == 4, result.stderr
+    assert re.search(r"^skipped: checkout skipped: orders are not allowed on 127\.0\.0\.1: it is not in "
+                     r"allow_orders_on of .*shop\.yaml; 1 of 1 journeys stopped at the basket\.", result.stderr, re.M)
+    assert re.search(r"run 1: 1 journeys, \d+ kept, 0 broken, .* 0 harness errors, 1 skipped checkout ->", result.stdout)
+    report = measured(["report", "--ledger", str(tmp_path / "ledger.db"), "--out", str(tmp_path / "report")],
+                      cwd=tmp_path)
+    import json
+
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["observed"]["skipped"] == 1
+    assert summary["observed"]["journeys"]["list"][0]["skipped"].startswith("checkout skipped: orders are not allowed")
+    assert 'data-testid="overall-skipped">1<' in (tmp_path / "report" / "report.html").read_text()
+    assert report.code == 0
+
+
+def test_the_guard_refusal_names_the_blocked_request(tmp_path):
+    scenario = _shop_scenario(tmp_path, journeys="[bold_journeys:straight_to_checkout]", allow="[]")
+    ledger = tmp_path / "ledger.db"
+    result = measured(["shop", str(scenario), "--ledger", str(ledger), "--no-progress"], cwd=tmp_path, wall_limit=180)
+    print(f"\nguard-refusal: {result}")
+    lines = result.stderr.strip().splitlines()
+    assert result.code == 2, result.stderr
+    assert len(lines) == 1 and re.match(
+        r"keepword: error: blocked: POST http://127\.0\.0\.1:\d+/checkout/\w+ is not on allow_orders_on of "
+        r".*shop\.yaml; keepword's network guard aborted it", lines[0]), result.stderr
+    with open_ledger(ledger, read_only=True) as book:
+        (run,) = book.runs()
+        assert run.status == "failed" and run.reason is not None and run.reason.startswith("UnsafeAction: blocked: POST")
