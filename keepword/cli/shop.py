@@ -55,7 +55,7 @@ def shop_command(
         console.print(f"... and {len(result.findings) - 10} more broken promises (see `keepword report`)")
     for reason in result.skipped_reasons[:3]:
         err_console.print(
-            f"skipped: {reason}; {result.skipped} of {result.journeys} journeys stopped at the basket. "
+            f"{reason}; {result.skipped} of {result.journeys} journeys stopped at the basket. "
             "Add the host to allow_orders_on only if it is a staging store whose orders are not real, "
             "or shop it with `journeys: [browse]`",
             markup=False, highlight=False, soft_wrap=True,
