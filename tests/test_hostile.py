@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from keepword.ledger import open_ledger
+from keepword.ledger.migrations import MIGRATIONS
 from keepword.money import Money
 from keepword.records import Claim, Evidence, Verdict
 
@@ -395,8 +396,6 @@ def test_a_ledger_still_locked_leaves_the_run_incomplete_and_says_so(tmp_path):
 # -- keepword opens only its own ledgers ----------------------------------------------------------
 def _ledger_from_before_the_mark(path: Path) -> None:
     """A ledger as keepword wrote them before the mark: schema v1, application_id 0."""
-    from keepword.ledger.migrations import MIGRATIONS
-
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version=1; COMMIT;")
@@ -415,7 +414,7 @@ def test_a_ledger_from_before_the_mark_is_read_as_it_is_and_marked_by_the_next_w
     assert "1\tshop\told\t2026-11-02 10:00:00\tcomplete" in result.stdout
     assert fingerprint(path) == before  # read-only: not migrated, not marked
     with open_ledger(path) as book:  # a writing command migrates it and marks it
-        assert book.schema_version == 2
+        assert book.schema_version == len(MIGRATIONS)
         with book.running("simulate"):
             pass
     header = path.read_bytes()[:100]
@@ -437,7 +436,7 @@ def test_a_new_ledger_appears_whole_and_marked(tmp_path):
     header = path.read_bytes()[:100]
     assert header.startswith(b"SQLite format 3\x00")
     assert int.from_bytes(header[68:72], "big") == 0x6B707764  # application_id, "kpwd"
-    assert int.from_bytes(header[60:64], "big") == 2  # user_version: the schema
+    assert int.from_bytes(header[60:64], "big") == len(MIGRATIONS)  # user_version: the schema
     assert sorted(p.name for p in path.parent.iterdir()) == ["new.db"]  # no temporary left behind
 
 
