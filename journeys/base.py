@@ -25,6 +25,7 @@ Hooks act; judging goes through `compare`, so that every verdict is decided in `
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,19 +44,15 @@ class StoreHooks:
         """Called after each step opens a page."""
 
 
-def load_hooks(spec: str | None) -> StoreHooks:
-    """Import "package.module:Class" and make one; None gives the do-nothing hooks."""
+def load_hooks(spec: str | None, folder: Path | None = None) -> StoreHooks:
+    """Import "package.module:Class" (from `folder`, the profile's folder, first, then from
+    PYTHONPATH) and make one; None gives the do-nothing hooks."""
     if not spec:
         return StoreHooks()
-    import importlib
-
     from keepword.errors import BadInput
+    from keepword.loading import import_object
 
-    module_name, _, name = spec.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as exc:
-        raise BadInput(f"hooks: cannot import {spec}: {exc}; check the module is on PYTHONPATH") from None
+    cls = import_object(spec, folder=folder, what="hooks:")
     if not (isinstance(cls, type) and issubclass(cls, StoreHooks)):
         raise BadInput(f"hooks: {spec} is not a subclass of journeys.base.StoreHooks")
     return cls()

@@ -8,6 +8,7 @@ go on raises `Stopped` out of a step; the runners treat that as the end of the j
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keepword.errors import BadInput
@@ -33,8 +34,8 @@ def guest_checkout(shopper: Shopper) -> None:
     shopper.add_to_basket()
     shopper.read_basket()
     if not shopper.may_place_orders:
-        shopper.notebook.note(shopper.notebook.journey.id,
-                              "stopped before checkout: orders are not allowed on this host")
+        shopper.notebook.skip("checkout", shopper.guard.not_allowed(shopper.target.base_url))
+        shopper.notebook.flush()
         return
     shopper.checkout()
     shopper.read_preview()
@@ -61,18 +62,16 @@ JOURNEYS: dict[str, JourneyFn] = {
 }
 
 
-def resolve(name: str) -> JourneyFn:
-    """A bundled journey by name, or `package.module:function`."""
+def resolve(name: str, folder: Path | None = None) -> JourneyFn:
+    """A bundled journey by name, or `package.module:function` imported from `folder` (the
+    scenario's folder) first, then from PYTHONPATH."""
     if name in JOURNEYS:
         return JOURNEYS[name]
     if ":" in name:
-        import importlib
+        from keepword.loading import import_object
 
-        module, _, attr = name.partition(":")
-        try:
-            fn = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise BadInput(f"journey {name}: cannot import it: {exc}") from None
+        fn = import_object(name, folder=folder, what="journey")
         if callable(fn):
             return fn  # type: ignore[no-any-return]
+        raise BadInput(f"journey {name}: not a function of a shopper")
     raise BadInput(f"unknown journey {name!r}; bundled: {', '.join(sorted(JOURNEYS))}, or package.module:function")

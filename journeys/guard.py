@@ -60,25 +60,35 @@ class Guard:
     def orders_allowed(self, url: str) -> bool:
         return host_allowed(urlsplit(url).hostname or "", self.allowed)
 
+    def not_allowed(self, url: str) -> str:
+        """Why no order may be placed at `url`, in words."""
+        return (f"orders are not allowed on {urlsplit(url).hostname}: it is not in allow_orders_on of "
+                f"{self.scenario_path or 'the scenario'}")
+
     def refuse_unless_allowed(self, url: str) -> None:
         """Raise UnsafeAction unless orders may be placed on `url`'s host."""
         if not self.orders_allowed(url):
-            host = urlsplit(url).hostname
-            where = self.scenario_path or "the scenario"
             raise UnsafeAction(
-                f"refusing to place an order on {host}: it is not in allow_orders_on of {where}; "
+                f"refusing to place an order: {self.not_allowed(url)}; "
                 "add it only if it is a staging store whose orders are not real"
             )
 
+    def refusal(self) -> UnsafeAction | None:
+        """The guard's own one-line error once it has aborted a request, so that the wait that
+        then times out (`wait_for_url: Timeout`) is not what the user is told."""
+        if not self.blocked:
+            return None
+        return UnsafeAction(
+            f"blocked: {self.blocked[0]} is not on allow_orders_on of {self.scenario_path or 'the scenario'}; "
+            "keepword's network guard aborted it, as it aborts every order or card request to a host "
+            "not on the list. Add the host only if it is a staging store whose orders are not real"
+        )
+
     def raise_if_blocked(self) -> None:
-        """If the network guard aborted a request since the last call, say which, in one line:
-        a journey that ignored the allow-list then ends with this, not with a vague timeout."""
-        if self.blocked:
-            request = self.blocked[0]
+        """Raise the guard's refusal if it aborted a request since the last call."""
+        if (refusal := self.refusal()) is not None:
             self.blocked.clear()
-            where = self.scenario_path or "the scenario"
-            raise UnsafeAction(f"blocked: {request} is not on allow_orders_on of {where}; keepword never places "
-                               "an order on a host the scenario does not allow")
+            raise refusal
 
     def install(self, context: BrowserContext) -> None:
         """Abort order-placing and card requests to hosts that are not allowed."""

@@ -97,6 +97,7 @@ class Notebook:
     failures: list[HarnessFailure] = field(default_factory=list)
     store_errors: list[StoreError] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0})
+    skipped: str | None = None  # why the journey stopped short on purpose, if it did
     _pending: list[Record] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -164,6 +165,12 @@ class Notebook:
 
     def note(self, of_id: str, text: str) -> None:
         self._add(Evidence(of_id, "note", text=text))
+
+    def skip(self, step: str, reason: str) -> None:
+        """The journey stops short on purpose at `step` (checkout on a host where orders are not
+        allowed): recorded on the journey, counted as skipped by the CLI and the report."""
+        self.skipped = f"{step} skipped: {reason}"
+        self._add(Evidence(self.journey.id, "skipped", text=self.skipped))
 
     def harness(self, step: str, message: str, *, url: str | None = None, html: str | None = None,
                 screenshot: str | None = None) -> HarnessFailure:

@@ -46,6 +46,7 @@ class _Done:
     findings: list[Finding]
     harness: str | None
     store_errors: list[str]
+    skipped: str | None = None
 
 
 def _data_dir(ledger: Ledger) -> Path:
@@ -63,7 +64,8 @@ def shop(
 ) -> ShopResult:
     """Run every journey of the scenario; returns the counts and the CLI's exit code."""
     names = list(scenario.journeys)
-    fns = {name: resolve(name) for name in names}  # bad names fail before anything starts
+    folder = Path(scenario.path).resolve().parent if scenario.path else None
+    fns = {name: resolve(name, folder) for name in names}  # bad names fail before anything starts
     shoppers = shoppers or scenario.shoppers
     per = journeys_per_shopper or scenario.journeys_per_shopper
     profile = scenario.profile()
@@ -88,10 +90,11 @@ def shop(
             for k in range(shoppers)
         ]
         totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "store_errors": 0,
-                  "journeys": 0}
+                  "journeys": 0, "skipped": 0}
         findings: list[Finding] = []
         problems: list[str] = []
         failures: list[str] = []
+        skips: list[str] = []
         fatal: BaseException | None = None
         with _progress(progress, len(plan)) as advance:
             for worker in workers:
@@ -112,6 +115,10 @@ def shop(
                             problems.append(item.harness)
                         totals["store_errors"] += len(item.store_errors)
                         failures.extend(item.store_errors)
+                        if item.skipped is not None:
+                            totals["skipped"] += 1
+                            if item.skipped not in skips:
+                                skips.append(item.skipped)
                         advance(totals)
                     elif kind == "fatal":
                         fatal = fatal or item
@@ -125,11 +132,14 @@ def shop(
                 for worker in workers:
                     worker.join(timeout=30)
         if fatal is not None:
+            if _driver_gone(fatal):
+                _grace_for_ctrl_c()
             raise fatal
     return ShopResult(run.id, totals["kept"], totals["broken"], totals["harness"], open=totals["open"],
                       inconclusive=totals["inconclusive"], store_errors=totals["store_errors"],
                       journeys=totals["journeys"], findings=findings, harness_messages=problems,
-                      store_messages=failures, store_stopped=target.store is not None)
+                      store_messages=failures, store_stopped=target.store is not None,
+                      skipped=totals["skipped"], skipped_reasons=skips)
 
 
 def _worker(
@@ -174,11 +184,16 @@ def _worker(
                                 fns[name](shopper)
                             except Stopped:
                                 pass
-                            except HarnessError as exc:
+                            except Exception as exc:
+                                if (refusal := guard.refusal()) is not None:  # not the timeout after it
+                                    raise refusal from None
+                                if not isinstance(exc, HarnessError):
+                                    raise
                                 harness = str(exc)
                             shopper.notebook.flush()
                             inbox.put(("done", _Done(dict(shopper.notebook.counts), list(shopper.notebook.findings),
-                                                     harness, [e.message for e in shopper.notebook.store_errors])))
+                                                     harness, [e.message for e in shopper.notebook.store_errors],
+                                                     shopper.notebook.skipped)))
                         finally:
                             page.close()
                 finally:
@@ -191,6 +206,22 @@ def _worker(
         inbox.put(("fatal", HarnessError(f"shopper-{k}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")))
     finally:
         inbox.put(("exit", None))
+
+
+def _driver_gone(error: BaseException) -> bool:
+    """Playwright's driver (a node process in keepword's process group) exited under a shopper."""
+    return "Connection closed while reading from the driver" in str(error) or "Target page, context or browser has been closed" in str(error)
+
+
+def _grace_for_ctrl_c() -> None:
+    """Ctrl-C reaches the whole process group: the driver may die of it before Python's own
+    handler runs in this thread (a signal caught by another thread waits for this one to run).
+    Sleeping is where the KeyboardInterrupt then lands, so the run ends "interrupted" (exit 130),
+    not with the driver's death as a harness error; a driver that died for another reason still
+    raises its error after the second."""
+    import time
+
+    time.sleep(1.0)
 
 
 @contextmanager

@@ -58,4 +58,8 @@ def new_shopper(
     persona = make_persona(locale, scenario.persona.email_domain, seed)
     notebook = Notebook(Journey(journey, shopper=shopper), sink=sink)
     return Shopper(page, target, scenario, persona, notebook, guard, random.Random(seed), evidence_dir,
-                   hooks=load_hooks(target.profile.hooks))
+                   hooks=load_hooks(target.profile.hooks, _folder(target.profile.path)))
+
+
+def _folder(path: Path | None) -> Path | None:
+    return path.resolve().parent if path is not None else None

@@ -208,6 +208,9 @@ class Shopper:
             self.notebook.flush()
             raise
         except (HarnessError, Unreadable, PlaywrightError, AssertionError) as exc:
+            if (refusal := self.guard.refusal()) is not None:  # the guard's abort, not a timeout
+                self.notebook.flush()
+                raise refusal from None
             answer = self.watch.failure(mark) or self.watch.failing_page(self.page.url)
             if answer is not None or self.error_page() is not None:
                 self.record_store_error(self._failed_because(answer, exc), answer)

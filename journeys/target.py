@@ -40,9 +40,16 @@ class Target:
             self.clock = store_time(self.profile.clock, self.base_url)
 
     def url(self, path: str) -> str:
+        """`path` on this store; an address that is not http(s) is refused, never opened."""
         from urllib.parse import urljoin
 
-        return urljoin(self.base_url, path)
+        from keepword.patterns import check_http_url
+
+        joined = urljoin(self.base_url, path)
+        try:
+            return check_http_url(joined)
+        except ValueError as exc:
+            raise BadInput(f"{self.profile.path or self.profile.name}: page {path!r}: {exc}") from None
 
 
 @contextmanager
@@ -56,6 +63,12 @@ def open_target(
     """Yield the Target for `profile`, starting the demo store if the profile asks for it."""
     url = base_url or profile.base_url
     if url:
+        from keepword.patterns import check_http_url
+
+        try:
+            url = check_http_url(url)
+        except ValueError as exc:
+            raise BadInput(f"--base-url {exc}" if base_url else f"{profile.path}: base_url: {exc}") from None
         yield Target(url if url.endswith("/") else url + "/", profile, mail_dir)
         return
     if profile.demo_store is None:

@@ -7,7 +7,7 @@ and `demo_store` build on this package; it imports none of them except lazily in
 
 from __future__ import annotations
 
-from keepword.errors import BadInput, HarnessError, KeepwordError, UnsafeAction
+from keepword.errors import BadInput, HarnessError, KeepwordError, LedgerBusy, UnsafeAction
 from keepword.kinds import ClaimKind, Outcome
 from keepword.ledger import Ledger, open_ledger
 from keepword.money import Money, format_money, parse_money
@@ -36,6 +36,7 @@ __all__ = [
     "Journey",
     "KeepwordError",
     "Ledger",
+    "LedgerBusy",
     "Money",
     "Observation",
     "Outcome",

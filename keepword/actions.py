@@ -23,11 +23,13 @@ card number is ever typed.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from keepword.locators import Find
+from keepword.patterns import PagePath
+from keepword.selectors import check_selector
 
 __all__ = ["PLACEHOLDER", "PLACEHOLDERS", "VERBS", "Action"]
 
@@ -60,7 +62,7 @@ class Action(BaseModel):
     wait_for: Find | None = None
     wait_gone: Find | None = None
     wait_for_url: str | list[str] | None = None
-    goto: str | None = None
+    goto: Annotated[str, PagePath(("order", "email"))] | None = None
     choose_shipping: str | None = None
     hook: str | None = None
     if_url: str | list[str] | None = None
@@ -74,6 +76,9 @@ class Action(BaseModel):
             raise ValueError(f"give exactly one of {'/'.join(VERBS)} (got {', '.join(verbs) or 'none'})")
         if (verbs[0] in _CONDITIONS) != (self.then is not None):
             raise ValueError("`if_url` and `if_present` go with `then: [actions]`, and `then` with one of them")
+        for mapping in (self.fill or {}, self.type or {}, self.select or {}, self.press or {}):
+            for locator in mapping:
+                check_selector(locator)
         for mapping in (self.fill or {}, self.type or {}, self.select or {}):
             for value in mapping.values():
                 for group, name in PLACEHOLDER.findall(value):

@@ -4,7 +4,9 @@
     ├── BadInput             exit 2: a scenario, profile or option the user must fix
     │   └── UnsafeAction     exit 2: an order or card on a host the scenario does not allow
     └── HarnessError         exit 3: keepword could not go on (selector, timeout, store down);
-                                      never a verdict about the store's promises
+        │                             never a verdict about the store's promises
+        └── LedgerBusy       exit 3: another process held the ledger's write lock for longer
+                                      than keepword waits (KEEPWORD_LEDGER_WAIT)
 
 Messages name the file, line, field or URL and say what to do next, because the CLI prints
 exactly one line and no traceback.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BadInput", "HarnessError", "KeepwordError", "UnsafeAction", "harness_line"]
+__all__ = ["BadInput", "HarnessError", "KeepwordError", "LedgerBusy", "UnsafeAction", "harness_line"]
 
 
 class KeepwordError(Exception):
@@ -49,6 +51,10 @@ class HarnessError(KeepwordError):
         super().__init__(message)
         self.url = url
         self.screenshot = screenshot
+
+
+class LedgerBusy(HarnessError):
+    """The ledger stayed locked by another process for longer than keepword waits."""
 
 
 def harness_line(exc: BaseException, *, store: str = "the store", advice: str = "") -> str:

@@ -7,10 +7,17 @@ validation whose first error becomes one line:
     scenarios/acme.yaml:12: pages.basket.total: Field required
 
 Models should set `model_config = ConfigDict(extra="forbid")` so a misspelt key is an error.
+
+Reading is bounded in time and memory whatever the file holds: at most MAX_BYTES of text, and
+the parsed nodes are walked once (an alias is not walked again) to count the values the file
+stands for, so an alias bomb is refused before anything is built from it.
 """
 
 from __future__ import annotations
 
+import importlib
+import stat
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,9 +27,30 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 
 from keepword.errors import BadInput
 
-__all__ = ["Document", "LocaleName", "known_locale", "load_document", "load_model"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "Document",
+    "LocaleName",
+    "import_object",
+    "known_locale",
+    "load_document",
+    "load_model",
+]
 
 M = TypeVar("M", bound=BaseModel)
+
+MAX_BYTES = 1_000_000
+"""The largest YAML file keepword reads; the bundled ones are under 7 kB."""
+MAX_VALUES = 100_000
+"""The most values (keys, items, scalars) a file may stand for once its aliases are expanded:
+a 400-byte "billion laughs" stands for billions, and validating it would never end."""
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists; the bundled files go 6 levels deep."""
+
+# libyaml's parser when installed: about ten times faster, and it refuses runaway nesting itself.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def known_locale(value: str) -> str:
@@ -100,7 +128,7 @@ def _message(error: Any) -> str:
         return "unknown key; check its spelling against the documented keys"
     if kind == "missing":
         return "required field is missing"
-    msg = str(error.get("msg", "invalid"))
+    msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's, not ours
     got = error.get("input")
     if kind not in ("value_error",) and not isinstance(got, dict | list) and got is not None:
         msg += f" (got {got!r})"
@@ -108,18 +136,19 @@ def _message(error: Any) -> str:
 
 
 def load_document(path: str | Path) -> Document:
-    """Read a YAML file into a Document; syntax errors and duplicate keys become BadInput."""
+    """Read a YAML file into a Document; syntax errors, duplicate keys and files too big to be
+    keepword's (see MAX_BYTES, MAX_VALUES, MAX_DEPTH) become BadInput."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{p}: no such file; check the path (relative paths start from the current directory)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{p}: cannot read: {exc}") from None
-    loader = yaml.SafeLoader(text)
+    text = _read_text(p)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        lines: dict[Path_, int] = {}
+        if node is not None:
+            # Before constructing anything: the walk refuses alias bombs in time and memory
+            # proportional to the text, whereas building or validating them is exponential.
+            _walk(p, node, (), lines, {}, set())
+        data = _construct(p, loader, node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -127,33 +156,138 @@ def load_document(path: str | Path) -> Document:
         raise BadInput(f"{p}:{line}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise BadInput(f"{p}: YAML error: {exc}") from None
+    except RecursionError:  # the pure-Python parser (no libyaml) recurses once per nesting level
+        raise BadInput(f"{p}: nested more than {MAX_DEPTH} levels deep; keepword's YAML files are "
+                       "flat: check the brackets and indentation") from None
     finally:
         loader.dispose()
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _walk(p, node, (), lines)
     if data is None:
         raise BadInput(f"{p}:1: the file is empty; see the README for an example")
     return Document(p, data, lines)
 
 
-def _walk(path: Path, node: yaml.Node, where: Path_, lines: dict[Path_, int]) -> None:
-    lines.setdefault(where, node.start_mark.line + 1)
+def _read_text(p: Path) -> str:
+    """The file's text, read only if it is a regular file of at most MAX_BYTES of UTF-8."""
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise BadInput(f"{p}: no such file; check the path (relative paths start from the current directory)") from None
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never ends
+        raise BadInput(f"{p}: not a regular file; give the path of a YAML file")
+    try:
+        with p.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise BadInput(f"{p}:1: the file is over {MAX_BYTES:,} bytes, the limit for keepword's YAML; "
+                       "is it the right file? A scenario or profile is a few kilobytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BadInput(f"{p}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+
+
+def _construct(p: Path, loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The Python values of the document; a scalar PyYAML cannot convert (a 5,000-digit number,
+    the date 2026-13-45) is named by its line, found by converting the scalars one by one."""
+    try:
+        return loader.construct_document(node)
+    except (ValueError, TypeError, OverflowError) as exc:
+        line = _first_bad_scalar(node)
+        reason = str(exc).split(";")[0]  # Python's own advice (sys.set_int_max_str_digits) is not the user's
+        raise BadInput(f"{p}:{line}: cannot read this value: {reason}; check it") from None
+
+
+def _first_bad_scalar(root: yaml.Node) -> int:
+    constructor = yaml.constructor.SafeConstructor()
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except Exception:
+                return int(node.start_mark.line) + 1
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return int(root.start_mark.line) + 1
+
+
+def _walk(
+    path: Path, node: yaml.Node, where: Path_, lines: dict[Path_, int], sizes: dict[int, int], active: set[int],
+    used_at: int | None = None,
+) -> int:
+    """Record the line of every key and item, once per node: an alias is the node it names, so
+    it is not walked again. Returns how many values `node` stands for with aliases expanded
+    (memoised, so a billion laughs costs one pass over the text), refusing more than MAX_VALUES."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    line = int(node.start_mark.line) + 1
+    field = ".".join(str(x) for x in where[:8]) + (".…" if len(where) > 8 else "") or "(top)"
+    if id(node) in active:  # named at the alias, not at the anchor it points back to
+        raise BadInput(f"{path}:{used_at or line}: {field}: an alias refers to the value it is inside of; "
+                       "write the value out instead")
+    if len(where) > MAX_DEPTH:
+        raise BadInput(f"{path}:{line}: {field}: nested more than {MAX_DEPTH} levels deep; "
+                       "keepword's YAML files are flat: check the indentation")
+    lines.setdefault(where, line)
+    active.add(id(node))
+    size = 1
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
+            key_line = int(key_node.start_mark.line) + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise BadInput(f"{path}:{key_line}: {field}: a key must be a plain name, not a list or mapping")
             key = key_node.value
             if key in seen:
-                field = ".".join(str(x) for x in (*where, key))
-                raise BadInput(f"{path}:{key_node.start_mark.line + 1}: {field}: duplicate key")
+                dotted = ".".join(str(x) for x in (*where, key))
+                raise BadInput(f"{path}:{key_line}: {dotted}: duplicate key")
             seen.add(key)
-            lines[(*where, key)] = key_node.start_mark.line + 1
-            _walk(path, value_node, (*where, key), lines)
+            lines[(*where, key)] = key_line
+            size += 1 + _walk(path, value_node, (*where, key), lines, sizes, active, key_line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(path, item, (*where, index), lines)
+            size += _walk(path, item, (*where, index), lines, sizes, active)
+    active.discard(id(node))
+    if size > MAX_VALUES:
+        raise BadInput(f"{path}:{line}: {field}: holds {size:,} values once its aliases (*name) are "
+                       f"expanded, over keepword's limit of {MAX_VALUES:,}; write the values out or use "
+                       "fewer aliases")
+    sizes[id(node)] = size
+    return size
 
 
 def load_model(path: str | Path, model: type[M], *, at: Sequence[str | int] = ()) -> M:
     """Load a YAML file and validate it (or its section `at`) against `model`."""
     return load_document(path).validate(model, at=at)
+
+
+def import_object(spec: str, *, folder: Path | None = None, what: str = "name") -> Any:
+    """The object a file names as "package.module:name" (a journey, a hooks class), imported
+    from `folder` (the folder of the file that names it) first, then from PYTHONPATH, so a
+    scenario's own journeys work from any working directory. Any failure, including an error
+    inside the module, is one BadInput line."""
+    module_name, _, attr = spec.partition(":")
+    if folder is not None and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # kept: the module may import its neighbours later
+    where = f"{folder} and PYTHONPATH" if folder is not None else "PYTHONPATH"
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # a user's module can raise anything while it is imported
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise BadInput(f"{what} {spec}: cannot import {module_name} (looked in {where}): "
+                       f"{type(exc).__name__}: {detail}") from None
+    if not attr or not hasattr(module, attr):
+        raise BadInput(f"{what} {spec}: cannot import {attr or 'a name after the colon'} from "
+                       f"{module_name}; check the spelling (package.module:name)")
+    return getattr(module, attr)

@@ -11,7 +11,8 @@ or a mapping:
                                                          # its value: the row's last cell (or `value:`)
     charge: {css: "label", pattern: "- (?P<value>.+)$"}  # a part of the text
 
-`label` picks, among the elements `css` matches, the first whose own text or one of whose
+Every locator is checked when a profile loads, without a browser (`keepword.selectors`): its
+CSS parses (with Playwright's extensions), its role is an ARIA role. `label` picks, among the elements `css` matches, the first whose own text or one of whose
 children's text is exactly the label (a regular expression, case ignored): totals rows found
 by what they say, never by position. `pattern` keeps the named group `value` (or the whole
 match) of the text read.
@@ -25,7 +26,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from keepword.selectors import check_locator
 
 __all__ = ["PLAYWRIGHT_ONLY", "Find", "FindModel", "PageSays", "compiles", "plain_css"]
 
@@ -115,7 +118,7 @@ class FindModel(_Strict):
         return found.groupdict().get("value") or found.group(0)
 
 
-Find = Annotated[FindModel, BeforeValidator(_shorthand)]
+Find = Annotated[FindModel, BeforeValidator(_shorthand), AfterValidator(check_locator)]
 
 
 def plain_css(css: str) -> bool:

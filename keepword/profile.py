@@ -33,6 +33,7 @@ from pydantic import (
 from keepword.actions import PLACEHOLDERS, Action
 from keepword.loading import LocaleName
 from keepword.locators import Find, FindModel, PageSays, compiles
+from keepword.patterns import HttpUrl, PagePath, Regex, Template
 from keepword.storetime import known_zone
 
 __all__ = [
@@ -70,12 +71,6 @@ class MoneyFormat(_Strict):
     free_words: tuple[str, ...] = ()
 
 
-def _regexes(values: list[str]) -> list[str]:
-    for value in values:
-        compiles(value)
-    return values
-
-
 class AvailabilityRules(_Strict):
     """Patterns for availability text; a named group `count` gives the number in stock.
 
@@ -84,13 +79,8 @@ class AvailabilityRules(_Strict):
     incomplete), never a guess.
     """
 
-    in_stock: list[str] = Field(default_factory=lambda: [r"in stock"])
-    out_of_stock: list[str] = Field(default_factory=lambda: [r"out of stock", r"sold out"])
-
-    @field_validator("in_stock", "out_of_stock")
-    @classmethod
-    def _compiles(cls, value: list[str]) -> list[str]:
-        return _regexes(value)
+    in_stock: list[Annotated[str, Regex(may=("count",))]] = Field(default_factory=lambda: [r"in stock"])
+    out_of_stock: list[Annotated[str, Regex(may=())]] = Field(default_factory=lambda: [r"out of stock", r"sold out"])
 
 
 def _alias(data: Any, old: str, new: str, key: str) -> Any:
@@ -107,7 +97,7 @@ class ListingPage(_Strict):
     """A listing of products. A product is known by its SKU where the store shows one, else by
     its title (the same on later pages, where keepword matches lines by it)."""
 
-    url: str = "/"
+    url: Annotated[str, PagePath()] = "/"
     actions: list[Action] = Field(default_factory=list)
     card: Find
     sku: Find | None = None
@@ -122,7 +112,8 @@ class ProductPage(_Strict):
     run before adding (a variant to pick). Adding ends in `added` or `refused` as the page says
     (a URL, a flash message...): refused is looked at first, so a refusal on the same URL is one."""
 
-    url: str | None = Field(default="/product/{sku}", description="where a product lives; {sku} is filled in")
+    url: Annotated[str, PagePath(("sku",))] | None = Field(default="/product/{sku}",
+                                                          description="where a product lives; {sku} is filled in")
     root: Find | None = None
     sku: Find | None = None
     title: Find
@@ -154,7 +145,7 @@ class _Lines(_Strict):
 
 
 class BasketPage(_Lines):
-    url: str = "/basket"
+    url: Annotated[str, PagePath()] = "/basket"
     actions: list[Action] = Field(default_factory=list)
     subtotal: Find
     update: Find | None = None
@@ -227,7 +218,7 @@ class StatusPage(_Strict):
     (a form asking for the order number and e-mail: `fill: {'#email': '{order.email}'}`). A
     tracking link the store e-mails (`email.status_link`) or shows on the confirmation wins."""
 
-    url: str | None = Field(default="/order-status?order={order}&email={email}",
+    url: Annotated[str, PagePath(("order", "email"))] | None = Field(default="/order-status?order={order}&email={email}",
                             description="{order} and {email} are filled in")
     actions: list[Action] = Field(default_factory=list)
     state: Find
@@ -244,10 +235,6 @@ class StatusPage(_Strict):
     promise_latest: Find | None = None
 
 
-def _regex(value: str | None) -> str | None:
-    return compiles(value) if value is not None else value
-
-
 class EmailFormat(_Strict):
     """Where to find things in the store's plain-text e-mails: regexes per line, with named
     groups (money is then read with the profile's money format). `line` needs `quantity`, one of
@@ -255,20 +242,13 @@ class EmailFormat(_Strict):
     `order_number` reads the number where the success page shows none; `status_link` a tracking
     link (group `value`)."""
 
-    subject: str = "{order}"
-    order_number: str | None = None
-    total: str | None = None
-    shipping: str | None = None
+    subject: Annotated[str, Template(("order",))] = "{order}"
+    order_number: Annotated[str, Regex(needs=("value",))] | None = None
+    total: Annotated[str, Regex(needs=("value",))] | None = None
+    shipping: Annotated[str, Regex(needs=("value",))] | None = None
     line: str | None = None
-    promise_latest: str | None = None
-    status_link: str | None = None
-
-    @field_validator("total", "shipping", "promise_latest", "order_number", "status_link")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None and "value" not in re.compile(compiles(value)).groupindex:
-            raise ValueError(f"{value!r} needs a named group `value`: (?P<value>...)")
-        return value
+    promise_latest: Annotated[str, Regex(needs=("value",))] | None = None
+    status_link: Annotated[str, Regex(needs=("value",))] | None = None
 
     @field_validator("line")
     @classmethod
@@ -355,7 +335,7 @@ class StoreProfile(_Strict):
     """The whole profile; `scenarios/stores/demo.yaml` documents every key by example."""
 
     name: str
-    base_url: str | None = None
+    base_url: HttpUrl | None = None
     demo_store: DemoStoreSpec | None = None
     money: MoneyFormat = Field(default_factory=lambda: MoneyFormat())
     clock: ClockSpec = Field(default_factory=lambda: ClockSpec())

@@ -155,6 +155,7 @@ class Run:
     started_at: datetime
     ended_at: datetime | None = None
     outcome: str | None = None
+    reason: str | None = None  # why it was interrupted or failed, in one line
 
     @property
     def status(self) -> str:
@@ -294,7 +295,8 @@ class Evidence(Record):
     id: str = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
-        if self.kind not in {"url", "html", "screenshot", "email", "note"}:
+        # "skipped": a journey stopped short on purpose (checkout where orders are not allowed)
+        if self.kind not in {"url", "html", "screenshot", "email", "note", "skipped"}:
             raise ValueError(f"unknown evidence kind {self.kind!r}")
 
     def __repr__(self) -> str:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from keepword.patterns import HttpUrl
+
 if TYPE_CHECKING:
     from keepword.profile import StoreProfile
 
@@ -129,7 +131,7 @@ class Scenario(_Strict):
     name: str
     description: str = ""
     store: Path
-    base_url: str | None = None
+    base_url: HttpUrl | None = None
     journeys: list[str] = Field(default_factory=lambda: ["guest_checkout"], min_length=1)
     shoppers: int = Field(default=1, ge=1, le=64)
     journeys_per_shopper: int = Field(default=1, ge=1)

@@ -278,7 +278,8 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
         "runs": [{**r, "scenario": _short_path(r["scenario"]), "started": (r["started_at"] or "")[:19].replace("T", " ")}
                  for r in summary["runs"]],
         "headline": _rate_row("all promises", overall, harness_errors=obs["harness_errors"],
-                              journeys=obs["journeys"]["total"]),
+                              journeys=obs["journeys"]["total"], skipped=obs["skipped"],
+                              skipped_why=next((j["skipped"] for j in obs["journeys"]["list"] if j["skipped"]), "")),
         "journey_outcomes": [
             {"name": _OUTCOME_WORDS[k], "key": k, "count": v} for k, v in outcomes.items() if v
         ],

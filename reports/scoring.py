@@ -125,6 +125,7 @@ class JourneyScore:
     run_id: int
     claims: list[ScoredClaim] = field(default_factory=list)
     failures: list[ScoredFailure] = field(default_factory=list)
+    skipped: str | None = None  # why it stopped short on purpose (checkout where orders are not allowed)
 
     @property
     def outcome(self) -> str:
@@ -263,7 +264,8 @@ def score(ledger: Ledger, runs: list[Run]) -> Scorecard:
         for failure in ledger.harness_failures([run.id]):
             failures.append(ScoredFailure(failure, run.id))
         for journey in ledger.journeys([run.id]):
-            journeys[journey.id] = JourneyScore(journey, run.id)
+            skips = [e.text for e in ledger.evidence(journey.id) if e.kind == "skipped"]
+            journeys[journey.id] = JourneyScore(journey, run.id, skipped=skips[0] if skips else None)
 
     latest = _latest_verdicts(ledger.verdicts()) if claims else {}
     observations = {o.id: o for o in ledger.observations()} if claims else {}

@@ -68,6 +68,7 @@ def _run_dict(run: Run) -> dict[str, Any]:
         "kind": run.kind,
         "scenario": run.scenario,
         "status": run.status,
+        "reason": run.reason,
         "started_at": _iso(run.started_at),
         "ended_at": _iso(run.ended_at),
     }
@@ -145,6 +146,7 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
     return {
         "overall": {**rate_dict(card.overall), "harness_errors": len(card.failures)},
         "harness_errors": len(card.failures),
+        "skipped": sum(j.skipped is not None for j in card.journeys),
         "journeys": {
             "total": len(card.journeys),
             "outcomes": {k: outcomes[k] for k in JOURNEY_ORDER},
@@ -156,6 +158,7 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
                     "run": j.run_id,
                     "outcome": j.outcome,
                     "harness_errors": len(j.failures),
+                    "skipped": j.skipped,
                     **rate_dict(j.rate),
                 }
                 for j in card.journeys

@@ -192,8 +192,11 @@ def test_orders_are_refused_where_not_allowed(tmp_path):
     with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
         plan = scenario(store, mail, allow_orders_on=["shop.staging.example.test"], journeys_per_shopper=2)
         result = shop(plan, ledger=ledger, base_url=store.url, progress=False)
-        assert result.exit_code == 0 and result.journeys == 2
-        assert store.shop.orders == {}  # stopped before checkout, nothing placed
+        # stopped before checkout, nothing placed, and said: exit 4, two journeys skipped
+        assert (result.exit_code, result.journeys, result.skipped, result.broken) == (4, 2, 2, 0)
+        assert result.skipped_reasons == [f"checkout skipped: orders are not allowed on 127.0.0.1: it is not in "
+                                          f"allow_orders_on of {plan.path or 'the scenario'}"]
+        assert store.shop.orders == {}
         with pytest.raises(UnsafeAction, match="not in allow_orders_on"):
             Guard(plan, plan.profile()).refuse_unless_allowed(store.url + "checkout/place")
         # The network guard: even a request the step code did not mean to make is aborted.

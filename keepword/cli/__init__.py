@@ -3,7 +3,9 @@
 Each command lives in its own module here (`store.py`, `shop.py`, ...), registers itself on
 `keepword.cli.app.app`, parses its options and calls one library function. `main` imports the
 command modules that exist, runs the app, and turns keepword's errors into one line on stderr and
-the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only.
+the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only (or the
+ledger locked by another process), 4 checkout skipped (orders not allowed on the host), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -53,6 +55,17 @@ def main(argv: list[str] | None = None) -> int:
         code = result if isinstance(result, int) else 0
         if code == 130:  # Typer turns Ctrl-C inside a command into a plain return of 130
             err_console.print("keepword: interrupted", markup=False)
+    if code == 130:
+        _quiet_after_interrupt()
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _quiet_after_interrupt() -> None:
+    """After Ctrl-C the browser driver dies with the rest of the process group, and the shopper
+    threads' event loops log its lost connection at exit ("Future exception was never
+    retrieved"); the run is over and marked interrupted, so that is noise, not news."""
+    import logging
+
+    logging.getLogger("asyncio").disabled = True

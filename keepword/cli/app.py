@@ -39,5 +39,7 @@ DEFAULT_LEDGER_PATH = Path(DEFAULT_LEDGER)
 def _root() -> None:
     """Checks whether an online store keeps its word: shop it, model it, score it.
 
-    Exit codes: 0 every promise kept, 1 some broken, 2 bad input, 3 harness errors only.
+    Exit codes: 0 every promise kept, 1 some broken, 2 bad input, 3 harness errors only
+    (or the ledger locked by another process), 4 nothing broken but checkout skipped (orders are
+    not allowed on the store's host), 130 interrupted.
     """

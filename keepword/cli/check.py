@@ -1,5 +1,12 @@
 """`keepword check FILE...`: validate scenarios, store profiles and demo-store configs without
-running anything, with the same one-line file:line: field errors the other commands give."""
+running anything, with the same one-line file:line: field errors the other commands give.
+
+Everything that can be known without a browser is checked: the YAML and its fields; in a
+profile every locator (Playwright's selector grammar, CSS by cssselect, ARIA roles), every regex
+(it compiles and has the named groups its reader needs), every placeholder, every page path and
+base URL (http and https only) -- all of these by the profile's field types, so the other
+commands refuse the same files; and here also that the journeys a scenario names import from the
+scenario's folder and the profile's hooks class from the profile's."""
 
 from __future__ import annotations
 
@@ -30,7 +37,8 @@ def check_file(path: Path) -> str:
         from keepword.scenario import load_scenario
 
         scenario = load_scenario(path)
-        scenario.profile()
+        profile = scenario.profile()
+        _check_imports(path, scenario.journeys, profile.path, profile.hooks)
         what = f"shop scenario ({scenario.total_journeys} journeys, profile {scenario.store.name})"
         if "simulation" in keys:
             from sim.api import load_sim_config
@@ -47,6 +55,7 @@ def check_file(path: Path) -> str:
         from keepword.profile import load_profile
 
         profile = load_profile(path)
+        _check_imports(None, [], path, profile.hooks)
         return f"store profile ({profile.name})"
     if keys & _STORE_CONFIG_KEYS or keys <= {"name", "currency", "locale", "timezone", "shipping", "mail"}:
         from demo_store import load_config
@@ -57,6 +66,27 @@ def check_file(path: Path) -> str:
         f"{path}:1: cannot tell what this file is (a scenario has `persona:` or `simulation:`, "
         "a store profile `listing:` and `checkout:`, a demo-store config `faults:` or `clock:`)"
     )
+
+
+def _check_imports(scenario: Path | None, journeys: list[str], profile: Path | None, hooks: str | None) -> None:
+    """Journeys import from the scenario's folder, hooks from the profile's; a failure names
+    the file and line that asked for them."""
+    from journeys.base import load_hooks
+    from journeys.bundled import resolve
+    from keepword.errors import BadInput
+    from keepword.loading import load_document
+
+    for index, name in enumerate(journeys if scenario is not None else []):
+        assert scenario is not None  # for the type checker: no journeys without a scenario
+        try:
+            resolve(name, scenario.resolve().parent)
+        except BadInput as exc:
+            raise load_document(scenario).error(("journeys", index), str(exc)) from None
+    if hooks and profile is not None:
+        try:
+            load_hooks(hooks, profile.resolve().parent)
+        except BadInput as exc:
+            raise load_document(profile).error(("hooks",), str(exc)) from None
 
 
 @app.command("check")

@@ -117,10 +117,14 @@ class DemoResult:
 
 
 def _rotate(ledger_path: Path) -> None:
-    """Move the previous demo's ledger (and its WAL files) to ledger.previous.db."""
-    if not ledger_path.exists():
+    """Move the previous demo's ledger (and its WAL files) to ledger.previous.db; a file at
+    either name that is not a keepword ledger is refused (BadInput) and left alone."""
+    from keepword.ledger.files import ledger_file_state
+
+    if ledger_file_state(ledger_path) == "missing":
         return
     previous = ledger_path.with_name("ledger.previous.db")
+    ledger_file_state(previous)
     for suffix in ("", "-wal", "-shm"):
         old = Path(f"{previous}{suffix}")
         if old.exists():

@@ -45,7 +45,7 @@ def report_command(
     gates = parse_fail_under(fail_under or [])  # bad gates fail before any work
     if not ledger.exists():
         raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword demo` first")
-    with open_ledger(ledger) as book:
+    with open_ledger(ledger, read_only=True) as book:
         result = build(book, out, run_ids=runs or None, fail_under=[f"{g.kind}={g.threshold}" for g in gates])
     overall = (result.summary or {}).get("observed", {}).get("overall", {})
     if overall.get("rate") is not None:

@@ -7,7 +7,8 @@ from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
 
 @app.command("runs")
 def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
-    """List the runs in the ledger: kind, scenario, status and how many records each wrote."""
+    """List the runs in the ledger: kind, scenario, status (and why a run was interrupted or
+    failed) and how many records each wrote. Reads the ledger only; never changes it."""
     from rich.table import Table
 
     from keepword.errors import BadInput
@@ -15,13 +16,13 @@ def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
 
     if not ledger.exists():
         raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
-    with open_ledger(ledger) as book:
+    with open_ledger(ledger, read_only=True) as book:
         counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
         header = ("run", "kind", "scenario", "started (UTC)", "status", "claims", "verdicts",
-                  "harness errors", "tallies")
+                  "harness errors", "tallies", "reason")
         rows = [
             (str(run.id), run.kind, run.scenario or "", run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-             run.status, *(str(counts[t].get(run.id, 0)) for t in counts))
+             run.status, *(str(counts[t].get(run.id, 0)) for t in counts), run.reason or "")
             for run in book.runs()
         ]
     if not console.is_terminal:  # piped: tab-separated lines that scripts can cut, never truncated

@@ -25,14 +25,27 @@ def shop_command(
 
     Exit codes: 0 every promise kept, 1 some broken or a store error (the store failed a
     customer: HTTP 5xx, an error page), 2 bad input or an unsafe action refused, 3 harness errors
-    only (keepword could not observe the store).
+    only (keepword could not observe the store), 4 nothing broken but checkout skipped (orders
+    are not allowed on the store's host).
     """
+    from keepword.errors import BadInput
+    from keepword.patterns import check_http_url
+
+    if base_url is not None:
+        try:
+            base_url = check_http_url(base_url)
+        except ValueError as exc:
+            raise BadInput(f"--base-url {exc}") from None
+    from journeys.bundled import resolve
     from journeys.runner import shop
     from keepword.cli.progress import shopping
     from keepword.ledger import open_ledger
     from keepword.scenario import load_scenario
 
     loaded = load_scenario(scenario)
+    loaded.profile()  # bad input is refused before the ledger is opened, let alone created
+    for name in loaded.journeys:
+        resolve(name, scenario.resolve().parent)
     with open_ledger(ledger) as book:
         result = shop(loaded, ledger=book, shoppers=shoppers, journeys_per_shopper=journeys_per_shopper,
                       base_url=base_url, progress=shopping if progress else None)
@@ -44,10 +57,18 @@ def shop_command(
         console.print(str(finding), markup=False, highlight=False, soft_wrap=True)
     if len(result.findings) > 10:
         console.print(f"... and {len(result.findings) - 10} more broken promises (see `keepword report`)")
+    for reason in result.skipped_reasons[:3]:
+        err_console.print(
+            f"{reason}; {result.skipped} of {result.journeys} journeys stopped at the basket. "
+            "Add the host to allow_orders_on only if it is a staging store whose orders are not real, "
+            "or shop it with `journeys: [browse]`",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+    skipped = f", {result.skipped} skipped checkout" if result.skipped else ""
     console.print(
         f"run {result.run_id}: {result.journeys} journeys, {result.kept} kept, {result.broken} broken, "
         f"{result.inconclusive} inconclusive, {result.open} open, {result.store_errors} store errors, "
-        f"{result.harness_errors} harness errors -> {ledger}",
+        f"{result.harness_errors} harness errors{skipped} -> {ledger}",
         markup=False, highlight=False, soft_wrap=True,
     )
     if result.open and result.store_stopped:

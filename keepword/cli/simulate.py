@@ -42,10 +42,10 @@ def simulate_command(
     from rich.table import Table
 
     from keepword.ledger import open_ledger
-    from sim.api import simulate
+    from sim.api import load_sim_config, simulate
     from sim.results import smallest_meeting
 
-    ledger.parent.mkdir(parents=True, exist_ok=True)
+    load_sim_config(scenario)  # bad input is refused before the ledger is opened, let alone created
     with open_ledger(ledger) as book:
         result = simulate(scenario, ledger=book, replications=replications, sweeps=sweep, seed=seed,
                           processes=processes, cluster=cluster, replay=replay, scale=scale,

@@ -24,6 +24,12 @@ __all__ = ["DEFAULT_LEDGER", "Ledger", "SqliteLedger", "open_ledger"]
 DEFAULT_LEDGER = "keepword-data/ledger.db"
 
 
-def open_ledger(path: str | Path = DEFAULT_LEDGER) -> Ledger:
-    """Open (and create or migrate) the ledger at `path`; SQLite is the only backend so far."""
-    return SqliteLedger(path)
+def open_ledger(path: str | Path = DEFAULT_LEDGER, *, read_only: bool = False, wait: float | None = None) -> Ledger:
+    """Open (and create or migrate) the keepword ledger at `path`; SQLite is the only backend so far.
+
+    Anything at `path` that is not a keepword ledger is refused (BadInput) and left as it is.
+    `read_only=True` (report, runs) needs an existing ledger and never writes to it. `wait` is
+    how long to wait for a ledger another process keeps locked (default KEEPWORD_LEDGER_WAIT, or
+    30 s) before LedgerBusy.
+    """
+    return SqliteLedger(path, read_only=read_only, wait=wait)

@@ -44,8 +44,8 @@ class Ledger(abc.ABC):
         """Record that a run began; it reads as "incomplete" until `end_run`."""
 
     @abc.abstractmethod
-    def end_run(self, run_id: int, outcome: str) -> None:
-        """Record how a run ended: complete, failed or interrupted."""
+    def end_run(self, run_id: int, outcome: str, reason: str | None = None) -> None:
+        """Record how a run ended: complete, failed or interrupted, and why (one line)."""
 
     @abc.abstractmethod
     def write(self, run_id: int, *records: Record) -> None:
@@ -55,11 +55,16 @@ class Ledger(abc.ABC):
     def running(
         self, kind: str, scenario: str | None = None, params: dict[str, Any] | None = None
     ) -> Iterator[Run]:
-        """A run that ends "complete", "interrupted" (Ctrl-C, SIGTERM) or "failed" (an exception).
+        """A run that ends "complete", "interrupted" (Ctrl-C, SIGTERM, a ledger locked by another
+        process) or "failed" (an exception), with the reason in one line.
 
         SIGTERM is turned into KeyboardInterrupt for the duration so that a CI job being
         cancelled still marks its run; SIGKILL cannot be caught, and leaves it "incomplete".
+        A run cut off by a locked ledger is marked once the lock is free again, within one more
+        wait; if it is still locked, the run stays "incomplete" and the error says so.
         """
+        from keepword.errors import LedgerBusy
+
         run = self.start_run(kind, scenario, params)
         previous = None
         try:
@@ -68,17 +73,32 @@ class Ledger(abc.ABC):
             previous = None
         try:
             yield run
-        except KeyboardInterrupt:
-            self.end_run(run.id, "interrupted")
+        except KeyboardInterrupt as exc:
+            self._end_if_free(run.id, "interrupted", str(exc) or "Ctrl-C")
             raise
-        except BaseException:
-            self.end_run(run.id, "failed")
+        except LedgerBusy as exc:
+            if not self._end_if_free(run.id, "interrupted", "the ledger was locked by another process"):
+                raise LedgerBusy(f"{exc}; run {run.id} is left incomplete") from None
+            raise
+        except BaseException as exc:
+            self._end_if_free(run.id, "failed", _first_line(exc))
             raise
         else:
             self.end_run(run.id, "complete")
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+    def _end_if_free(self, run_id: int, outcome: str, reason: str) -> bool:
+        """End a run that is being cut off; False if the ledger stayed locked (the error that
+        cut the run off is the one the user needs to see, not a second one)."""
+        from keepword.errors import LedgerBusy
+
+        try:
+            self.end_run(run_id, outcome, reason)
+        except LedgerBusy:
+            return False
+        return True
 
     # -- reading ---------------------------------------------------------------------------
     @abc.abstractmethod
@@ -165,4 +185,10 @@ class Ledger(abc.ABC):
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__

@@ -139,4 +139,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX store_errors_run ON store_errors(run_id);
     """,
+    # 4: why a run ended as it did ("the ledger was locked by another process", "Ctrl-C").
+    # Ledgers from here on also carry keepword's mark, PRAGMA application_id (ledger/files.py),
+    # which the migrating code sets in the same transaction.
+    """
+    ALTER TABLE run_ends ADD COLUMN reason TEXT;
+    """,
 ]

@@ -3,24 +3,39 @@
 Why these settings: WAL lets a report read while a run writes; FULL makes a committed check
 survive a power cut or SIGKILL; BEGIN IMMEDIATE takes the write lock up front, because a deferred
 transaction that reads and then writes fails at once with SQLITE_BUSY whatever the timeout.
+
+A ledger another process keeps locked is waited for with backoff (10 ms doubling to 1 s, in
+Python, so Ctrl-C still works while waiting) for up to `wait` seconds (KEEPWORD_LEDGER_WAIT,
+default 30), then LedgerBusy: one line and exit 3. keepword opens only its own ledgers
+(`keepword.ledger.files`); `read_only=True` (report, runs) never creates, converts or writes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from keepword.errors import BadInput
+from keepword.errors import BadInput, LedgerBusy
 from keepword.ledger.base import Ledger
+from keepword.ledger.files import APPLICATION_ID, create_ledger_file, ledger_file_state
 from keepword.ledger.migrations import MIGRATIONS
 from keepword.records import Claim, Record, Run, now
 
-__all__ = ["SqliteLedger"]
+__all__ = ["DEFAULT_WAIT", "SqliteLedger", "ledger_wait"]
+
+T = TypeVar("T")
+
+DEFAULT_WAIT = 30.0
+"""Seconds keepword waits for a ledger another process keeps locked (KEEPWORD_LEDGER_WAIT)."""
+
+_REASON_SINCE = 4  # the migration that added run_ends.reason
 
 _TABLES = {"journeys", "claims", "observations", "verdicts", "harness_failures", "store_errors", "evidence", "tallies",
            "figures"}
@@ -34,87 +49,171 @@ _JSON_COLUMNS = {
 }
 
 
+def ledger_wait() -> float:
+    """The wait for a locked ledger: KEEPWORD_LEDGER_WAIT seconds, or DEFAULT_WAIT."""
+    text = os.environ.get("KEEPWORD_LEDGER_WAIT", "").strip()
+    if not text:
+        return DEFAULT_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise BadInput(f"KEEPWORD_LEDGER_WAIT={text!r}: give seconds to wait for a locked ledger, e.g. 30")
+    return seconds
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], sqlite3.Cursor]:
+    return lambda db: db.executescript(sql)
+
+
 class SqliteLedger(Ledger):
     """The default ledger. Safe to share between threads of one process (one lock)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float | None = None) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
-            raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
+        self.read_only = read_only
+        self.wait = ledger_wait() if wait is None else wait
         self._lock = threading.RLock()
-        self._migrate()
+        if self.path == ":memory:":
+            self._db = self._connect(self.path, uri=False)
+        else:
+            file = Path(self.path)
+            state = ledger_file_state(file)
+            if state == "missing":
+                if read_only:
+                    raise BadInput(f"{file}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
+                create_ledger_file(file, MIGRATIONS)
+                state = ledger_file_state(file)  # another process may have made it first
+            mode = "ro" if read_only and not os.access(file, os.W_OK) else "rw"
+            self._db = self._connect(file.resolve().as_uri() + f"?mode={mode}", uri=True)
+        try:
+            if read_only:
+                self._db.execute("PRAGMA query_only=ON")  # SQLite itself refuses every write
+            else:
+                self._patiently(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+            self._version = self._patiently(self._read_version)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
+        if self._version > len(MIGRATIONS):
+            self._db.close()
+            raise BadInput(
+                f"{self.path}: ledger schema v{self._version} is newer than this keepword "
+                f"(v{len(MIGRATIONS)}); upgrade keepword"
+            )
+        if not read_only:
+            self._migrate()
+
+    def _connect(self, target: str, *, uri: bool) -> sqlite3.Connection:
+        # SQLite's own busy handler only bridges short contention; longer waits are _patiently's.
+        db = sqlite3.connect(target, uri=uri, timeout=0.05, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        return db
 
     def __repr__(self) -> str:
-        return f"<SqliteLedger {self.path}>"
+        return f"<SqliteLedger {self.path}{' read-only' if self.read_only else ''}>"
+
+    def _patiently(self, action: Callable[[], T]) -> T:
+        """Run `action`, retrying with backoff while another process holds the lock, up to
+        `self.wait` seconds; then LedgerBusy."""
+        deadline = time.monotonic() + self.wait
+        delay = 0.01
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LedgerBusy(
+                        f"the ledger {self.path} is locked by another process; waited {self.wait:g} s "
+                        "(KEEPWORD_LEDGER_WAIT). Let that process finish (another keepword run, an "
+                        "open `sqlite3` shell) and try again, or use another --ledger"
+                    ) from None
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 1.0)
+
+    def _run(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Do `action` on the connection under the lock, rolled back whole if it fails, and
+        retried while another process holds the ledger (the lock is not held while waiting)."""
+
+        def attempt() -> T:
+            with self._lock:
+                try:
+                    return action(self._db)
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+
+        return self._patiently(attempt)
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._run(lambda db: db.execute(sql, tuple(args)).fetchall())
 
     # -- schema ------------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return self._version
+
+    def _read_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        with self._lock:
-            version = self.schema_version
-            if version > len(MIGRATIONS):
-                raise BadInput(
-                    f"{self.path}: ledger schema v{version} is newer than this keepword "
-                    f"(v{len(MIGRATIONS)}); upgrade keepword"
-                )
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                # executescript commits first, so the version bump rides in the same script.
-                self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+        for number, script in enumerate(MIGRATIONS[self._version:], start=self._version + 1):
+            # executescript commits first, so the version bump (and keepword's mark) ride in the
+            # same script; if another process migrated meanwhile, its version says so.
+            sql = (f"BEGIN IMMEDIATE;\n{script}\nPRAGMA application_id={APPLICATION_ID};\n"
+                   f"PRAGMA user_version={number};\nCOMMIT;")
+            try:
+                self._run(_script(sql))
+            except sqlite3.OperationalError:
+                if self._patiently(self._read_version) < number:
+                    raise
+            self._version = number
 
     # -- writing -----------------------------------------------------------------------------
-    def _transaction(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for sql, args in statements:
-                    self._db.execute(sql, args)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _transaction(self, statements: list[tuple[str, tuple[Any, ...]]]) -> int:
+        """Run the statements in one transaction; the last one's row id."""
+
+        def transaction(db: sqlite3.Connection) -> int:
+            db.execute("BEGIN IMMEDIATE")
+            row_id = 0
+            for sql, args in statements:
+                row_id = int(db.execute(sql, args).lastrowid or 0)
+            db.execute("COMMIT")
+            return row_id
+
+        return self._run(transaction)
 
     def start_run(
         self, kind: str, scenario: str | None = None, params: dict[str, Any] | None = None
     ) -> Run:
         started = now()
         params = dict(params or {})
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._db.execute(
-                    "INSERT INTO runs (kind, scenario, params, started_at) VALUES (?, ?, ?, ?)",
-                    (kind, scenario, json.dumps(params, default=str), started.isoformat()),
-                )
-                run_id = int(cur.lastrowid or 0)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        run_id = self._transaction([(
+            "INSERT INTO runs (kind, scenario, params, started_at) VALUES (?, ?, ?, ?)",
+            (kind, scenario, json.dumps(params, default=str), started.isoformat()),
+        )])
         return Run(run_id, kind, scenario, params, started)
 
-    def end_run(self, run_id: int, outcome: str) -> None:
-        self._transaction(
-            [
-                (
-                    "INSERT OR IGNORE INTO run_ends (run_id, ended_at, outcome) VALUES (?, ?, ?)",
-                    (run_id, now().isoformat(), outcome),
-                )
-            ]
-        )
+    def end_run(self, run_id: int, outcome: str, reason: str | None = None) -> None:
+        self._transaction([(
+            "INSERT OR IGNORE INTO run_ends (run_id, ended_at, outcome, reason) VALUES (?, ?, ?, ?)",
+            (run_id, now().isoformat(), outcome, reason),
+        )])
 
     def write(self, run_id: int, *records: Record) -> None:
         statements = []
@@ -133,16 +232,15 @@ class SqliteLedger(Ledger):
 
     # -- reading -----------------------------------------------------------------------------
     def runs(self, run_ids: Sequence[int] | None = None) -> list[Run]:
+        reason = "e.reason" if self._version >= _REASON_SINCE else "NULL AS reason"  # read as it is, never migrated
         sql = (
-            "SELECT r.id, r.kind, r.scenario, r.params, r.started_at, e.ended_at, e.outcome "
+            f"SELECT r.id, r.kind, r.scenario, r.params, r.started_at, e.ended_at, e.outcome, {reason} "
             "FROM runs r LEFT JOIN run_ends e ON e.run_id = r.id"
         )
         args: tuple[Any, ...] = ()
         if run_ids is not None:
             sql += f" WHERE r.id IN ({', '.join('?' for _ in run_ids)})"
             args = tuple(run_ids)
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY r.id", args).fetchall()
         return [
             Run(
                 id=row["id"],
@@ -152,8 +250,9 @@ class SqliteLedger(Ledger):
                 started_at=datetime.fromisoformat(row["started_at"]),
                 ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
                 outcome=row["outcome"],
+                reason=row["reason"],
             )
-            for row in rows
+            for row in self._rows(sql + " ORDER BY r.id", args)
         ]
 
     def _select(
@@ -164,8 +263,7 @@ class SqliteLedger(Ledger):
             clauses.append(f"run_id IN ({', '.join('?' for _ in run_ids)})")
             args = (*args, *run_ids)
         sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY rowid", args).fetchall()
+        rows = self._rows(sql + " ORDER BY rowid", args)
         as_json = _JSON_COLUMNS.get(table, set())
         return [{k: (json.loads(row[k]) if k in as_json else row[k]) for k in row.keys()} for row in rows]
 
@@ -180,28 +278,22 @@ class SqliteLedger(Ledger):
         return [self._record(Claim, row) for row in self._select("claims", None, where, args)]
 
     def record_run_of(self, record_id: str) -> int | None:
-        with self._lock:
-            for table in ("claims", "observations", "verdicts", "journeys", "harness_failures", "store_errors"):
-                row = self._db.execute(f"SELECT run_id FROM {table} WHERE id = ?", (record_id,)).fetchone()
-                if row is not None:
-                    return int(row[0])
+        for table in ("claims", "observations", "verdicts", "journeys", "harness_failures", "store_errors"):
+            rows = self._rows(f"SELECT run_id FROM {table} WHERE id = ?", (record_id,))
+            if rows:
+                return int(rows[0][0])
         return None
 
     def counts(self, table: str) -> dict[int, int]:
         if table not in _TABLES:
             raise BadInput(f"no ledger table {table!r}; one of {', '.join(sorted(_TABLES))}")
-        with self._lock:
-            rows = self._db.execute(f"SELECT run_id, COUNT(*) FROM {table} GROUP BY run_id").fetchall()
+        rows = self._rows(f"SELECT run_id, COUNT(*) FROM {table} GROUP BY run_id")
         return {int(run_id): int(n) for run_id, n in rows}
 
     def evidence(self, of_id: str) -> list[Any]:
         from keepword.records import Evidence
 
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, of_id, kind, text, path FROM evidence WHERE of_id = ? ORDER BY rowid",
-                (of_id,),
-            ).fetchall()
+        rows = self._rows("SELECT id, of_id, kind, text, path FROM evidence WHERE of_id = ? ORDER BY rowid", (of_id,))
         return [Evidence(of_id=r["of_id"], kind=r["kind"], text=r["text"], path=r["path"], id=r["id"]) for r in rows]
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:

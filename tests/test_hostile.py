@@ -1,0 +1,550 @@
+"""Hostile and broken input, tried as a hostile user would: nothing hangs, nothing crashes,
+nothing that is not keepword's is touched.
+
+Every case runs the real `keepword` command in a child process against a real ledger that
+already holds a run, and asserts: exactly one line on stderr (`keepword: error: ...`) and nothing
+on stdout, its documented exit code, under 2 s of CPU and under 200 MB peak resident memory
+(both measured for that one child with os.wait4), the ledger unchanged (row counts and
+`PRAGMA integrity_check`), and files that are not keepword's byte-identical with no `-wal` or
+`-shm` beside them. CPU time, not wall time, is asserted: the machine is shared, and a child that
+waits its turn for a core is not slow; a wall-clock guard (WALL_LIMIT) still fails a hang.
+`pytest tests/test_hostile.py -s` prints each case's wall time, CPU time and peak memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from keepword.ledger import open_ledger
+from keepword.ledger.migrations import MIGRATIONS
+from keepword.money import Money
+from keepword.records import Claim, Evidence, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PROFILE = ROOT / "scenarios" / "stores" / "demo.yaml"
+CPU_LIMIT = 2.0  # seconds of CPU, the child's own
+MEMORY_LIMIT_MB = 200.0
+WALL_LIMIT = 60.0  # a hang, not a slow machine
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One finished child: exit code, output, wall and CPU seconds, peak memory."""
+
+    code: int
+    stdout: str
+    stderr: str
+    wall: float
+    cpu: float
+    peak_mb: float
+
+    def __repr__(self) -> str:
+        return f"<exit {self.code}, {self.wall:.2f} s wall, {self.cpu:.2f} s CPU, {self.peak_mb:.0f} MB>"
+
+
+# A small launcher between pytest and keepword: Linux starts a child's peak-memory record at the
+# size of the process it was forked from (pytest, ~115 MB here), so keepword is forked from this
+# ~10 MB Python instead, which reports keepword's own rusage from os.wait4.
+_LAUNCHER = """
+import json, os, subprocess, sys
+result, out, err, cwd, *args = sys.argv[1:]
+with open(out, "wb") as o, open(err, "wb") as e:
+    proc = subprocess.Popen(args, cwd=cwd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+with open(result, "w") as r:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+               "peak_kb": usage.ru_maxrss}, r)
+"""
+
+
+def measured(args: list[str], *, cwd: Path, env: dict[str, str] | None = None,
+             wall_limit: float = WALL_LIMIT) -> Measured:
+    """Run `keepword ARGS` and measure that child alone (its own os.wait4 rusage, through
+    _LAUNCHER); a child still running after `wall_limit` seconds is killed and fails the case."""
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result, out, err = Path(tmp) / "result.json", Path(tmp) / "out", Path(tmp) / "err"
+        start = time.monotonic()
+        launcher = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(result), str(out), str(err), str(cwd),
+             sys.executable, "-m", "keepword", *args],
+            env={**os.environ, "COLUMNS": "200", **(env or {})}, start_new_session=True)
+        try:
+            launcher.wait(timeout=wall_limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, 9)
+            launcher.wait()
+            pytest.fail(f"keepword {' '.join(args)} still running after {wall_limit:.0f} s: it hangs")
+        wall = time.monotonic() - start
+        data = json.loads(result.read_text())
+        return Measured(data["code"], out.read_text(), err.read_text(), wall, data["cpu"], data["peak_kb"] / 1024)
+
+
+# -- the files a hostile user hands keepword -------------------------------------------------------
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """A "billion laughs": `levels` lines, each a list of `width` aliases of the line before."""
+    lines = ["a: &a [" + ", ".join(['"lol"'] * width) + "]"]
+    for index in range(1, levels):
+        name, previous = chr(ord("a") + index), chr(ord("a") + index - 1)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _profile(tmp: Path, name: str, old: str, new: str) -> Path:
+    text = DEMO_PROFILE.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp / "stores" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _scenario(tmp: Path, name: str, *, store: str = "stores/demo.yaml", journeys: str = "[guest_checkout]",
+              extra: str = "") -> Path:
+    path = tmp / name
+    path.write_text(f"name: {Path(name).stem}\nstore: {store}\njourneys: {journeys}\n"
+                    f"persona: {{email_domain: shoppers.example.test}}\n{extra}", encoding="utf-8")
+    return path
+
+
+def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -> Path:
+    db = sqlite3.connect(path)
+    if wal:
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA application_id={application_id}")
+    db.execute("PRAGMA user_version=7")
+    db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, note TEXT)")  # a name keepword also uses
+    db.execute("INSERT INTO runs (note) VALUES ('theirs')")
+    db.commit()
+    db.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of hostile files, made once."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    (tmp / "stores").mkdir()
+    (tmp / "stores" / "demo.yaml").write_text(DEMO_PROFILE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp / "bomb.yaml").write_text(alias_bomb())
+    (tmp / "big.yaml").write_text("name: big\nsimulation:\n" + "".join(f"  k{i:07d}: {i}\n" for i in range(90_000)))
+    (tmp / "deep.yaml").write_text("name: deep\nsimulation: " + "[" * 200 + "]" * 200 + "\n")
+    (tmp / "recursive.yaml").write_text("name: loop\nsimulation: &s\n  again: *s\n")
+    (tmp / "latin1.yaml").write_bytes("name: caf\u00e9\n".encode("latin-1"))
+    (tmp / "bigint.yaml").write_text("name: x\nsimulation:\n  calendar:\n    days: " + "9" * 5000 + "\n")
+    (tmp / "baddate.yaml").write_text("name: x\nsimulation:\n  calendar:\n    start: 2026-13-45\n")
+    os.mkfifo(tmp / "fifo.yaml")
+    (tmp / "empty.db").write_bytes(b"")
+    (tmp / "notes.db").write_text("my notes, not a database\n")
+    _foreign_sqlite(tmp / "plain.db")
+    _foreign_sqlite(tmp / "geo.gpkg", application_id=0x47504B47, wal=True)  # GeoPackage's id
+    _profile(tmp, "bad-css.yaml", "price: '[data-testid=product-price]'", "price: '[data-testid=product-price'")
+    _profile(tmp, "bad-pseudo.yaml", "price: '[data-testid=product-price]'",
+             "price: '[data-testid=product-price]:hass-text(\"£\")'")
+    _profile(tmp, "bad-role.yaml", "checkout: '[data-testid=checkout-button]'",
+             "checkout: {role: buton, name: Checkout}")
+    _profile(tmp, "bad-regex.yaml", "(?P<count>[\\d,]+) available\\)", "(?P<count>[\\d,]+ available\\)")
+    _profile(tmp, "no-group.yaml", "total: '^Total: (?P<value>.+)$'", "total: '^Total: (.+)$'")
+    _profile(tmp, "typo-group.yaml", "(?P<count>[\\d,]+) available", "(?P<cont>[\\d,]+) available")
+    _profile(tmp, "bad-placeholder.yaml", "'{persona.email}'", "'{persona.emial}'")
+    _profile(tmp, "bad-url-placeholder.yaml", "url: /product/{sku}", "url: /product/{skuu}")
+    _profile(tmp, "javascript-page.yaml", "url: /basket", "url: 'javascript:alert(1)'")
+    _profile(tmp, "file-base.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nbase_url: file:///etc/passwd")
+    _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
+    _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
+    _scenario(tmp, "good.yaml")
+    (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real ledger holding one complete run: what hostile input must never cost."""
+    path = tmp_path_factory.mktemp("ledger") / "ledger.db"
+    with open_ledger(path) as book, book.running("shop", scenario="scenarios/demo.yaml") as run:
+        for i in range(5):
+            claim = Claim("price", f"SKU-{i}", Money.of(f"{i}.99", "GBP"), step="product")
+            book.write(run.id, claim, Verdict(claim.id, "kept", expected=claim.value, actual=claim.value),
+                       Evidence(claim.id, "url", text="http://127.0.0.1/p"))
+    return path
+
+
+def ledger_state(path: Path) -> tuple[dict[str, int], str]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                           "AND name NOT LIKE 'sqlite_%'")]
+        counts = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return counts, db.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        db.close()
+
+
+def fingerprint(path: Path) -> tuple[str, list[str]]:
+    """The file's SHA-256 and the side files next to it (-wal, -shm, -journal)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest, sorted(p.name for p in path.parent.glob(path.name + "-*"))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: the command (`{f}` the hostile files, `{ledger}` the ledger), its exit
+    code and a regex its one stderr line must match; `untouched` names files that must stay
+    byte-identical."""
+
+    args: str
+    code: int
+    line: str
+    untouched: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    locked: bool = False  # another process holds the ledger's write lock meanwhile
+    at: str | None = None  # text on the line the message names (`file:LINE:`)
+
+
+SIM = str(ROOT / "scenarios" / "baseline.yaml")
+CASES = {
+    # YAML bounded in time and memory
+    "bomb-check": Case("check {f}/bomb.yaml", 2, r"bomb\.yaml:6: f: holds 597,871 values once its aliases"),
+    "bomb-shop": Case("shop {f}/bomb.yaml --ledger {ledger}", 2, r"bomb\.yaml:6: f: holds .* limit of 100,000"),
+    "bomb-simulate": Case("simulate {f}/bomb.yaml --ledger {ledger}", 2, r"bomb\.yaml:6: .*fewer aliases"),
+    "big-file": Case("check {f}/big.yaml", 2, r"big\.yaml:1: the file is over 1,000,000 bytes"),
+    "deep-nesting": Case("check {f}/deep.yaml", 2, r"deep\.yaml:2: simulation\..*nested more than 64 levels"),
+    "recursive-alias": Case("simulate {f}/recursive.yaml --ledger {ledger}", 2,
+                            r"recursive\.yaml:3: simulation\.again: an alias refers to the value it is inside of"),
+    "fifo": Case("check {f}/fifo.yaml", 2, r"fifo\.yaml: not a regular file"),
+    "dev-zero": Case("check /dev/zero", 2, r"/dev/zero: not a regular file"),
+    "not-utf8": Case("check {f}/latin1.yaml", 2, r"latin1\.yaml:1: not UTF-8 text"),
+    "huge-number": Case("simulate {f}/bigint.yaml --ledger {ledger}", 2, r"bigint\.yaml:4: cannot read this value"),
+    "bad-date": Case("check {f}/baddate.yaml", 2, r"baddate\.yaml:4: cannot read this value: month must be in 1\.\.12"),
+    # a busy ledger
+    "locked-ledger": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{ledger}}", 3,
+                          r"the ledger .*ledger\.db is locked by another process; waited 0\.5 s \(KEEPWORD_LEDGER_WAIT\)",
+                          env={"KEEPWORD_LEDGER_WAIT": "0.5"}, locked=True),
+    # files that are not keepword's ledgers
+    **{f"{command}-{name}": Case(f"{args} --ledger {{f}}/{file}", 2, rf"{re.escape(file)}: {message}.*pick another --ledger",
+                                 untouched=(file,))
+       for command, args in (("runs", "runs"), ("report", "report --out {f}/report"),
+                             ("simulate", f"simulate {SIM} --replications 1 --processes 1 --no-progress"))
+       for name, file, message in (("empty", "empty.db", "an empty file, not a keepword ledger"),
+                                   ("text", "notes.db", "not an SQLite database"),
+                                   ("sqlite", "plain.db", "an SQLite database without keepword's tables"),
+                                   ("other-app", "geo.gpkg", r"an SQLite database of another application \(application_id 0x47504b47\)"))},
+    "runs-missing": Case("runs --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
+    "report-missing": Case("report --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
+    # keepword check: everything that can be known without a browser
+    "css": Case("check {f}/stores/bad-css.yaml", 2,
+                r"bad-css\.yaml:\d+: listing\.price: locator '\[data-testid=product-price': not a CSS selector",
+                at="price: '[data-testid=product-price'"),
+    "pseudo-class": Case("check {f}/stores/bad-pseudo.yaml", 2,
+                         r":\d+: listing\.price: .*unknown pseudo-class :hass-text; did you mean :has-text\?", at=":hass-text"),
+    "aria-role": Case("check {f}/stores/bad-role.yaml", 2,
+                      r":\d+: basket\.checkout: 'buton' is not an ARIA role; did you mean 'button'\?", at="role: buton"),
+    "regex": Case("check {f}/stores/bad-regex.yaml", 2, r":\d+: availability\.in_stock\.0: .* is not a regular expression",
+                  at="in_stock:"),
+    "regex-group": Case("check {f}/stores/no-group.yaml", 2,
+                        r":\d+: email\.total: '\^Total: \(\.\+\)\$' needs the named group \(\?P<value>\.\.\.\)",
+                        at="total: '^Total: (.+)$'"),
+    "regex-typo-group": Case("check {f}/stores/typo-group.yaml", 2,
+                             r":\d+: availability\.in_stock\.0: .*no use for the group cont \(groups read here: count\)",
+                             at="(?P<cont>"),
+    "fill-placeholder": Case("check {f}/stores/bad-placeholder.yaml", 2,
+                             r":\d+: checkout\.steps\.1: unknown placeholder \{persona\.emial\}", at="fill:"),
+    "url-placeholder": Case("check {f}/stores/bad-url-placeholder.yaml", 2,
+                            r":\d+: product\.url: .*unknown placeholder \{skuu\}; known here: \{sku\}", at="{skuu}"),
+    "javascript-page": Case("check {f}/stores/javascript-page.yaml", 2, r":\d+: basket\.url: .*not a javascript: address",
+                            at="javascript:"),
+    "hooks-import": Case("check {f}/stores/bad-hooks.yaml", 2,
+                         r"bad-hooks\.yaml:\d+: hooks: .*cannot import acme_hooks \(looked in .*stores and PYTHONPATH\)",
+                         at="hooks:"),
+    "journey-import": Case("check {f}/missing-journey.yaml", 2,
+                           r"missing-journey\.yaml:\d+: journeys\.0: journey my_journeys:window_shopping: cannot import "
+                           r"window_shopping from my_journeys", at="journeys:"),
+    # http and https only
+    "profile-file-url": Case("check {f}/stores/file-base.yaml", 2,
+                             r"file-base\.yaml:\d+: base_url: 'file:///etc/passwd': keepword shops http:// and https:// stores only",
+                             at="base_url:"),
+    **{f"base-url-{name}": Case(f"shop {{f}}/good.yaml --base-url {url} --ledger {{ledger}}", 2,
+                                rf"--base-url '{re.escape(url)}': keepword shops http:// and https:// stores only")
+       for name, url in (("not-a-url", "notaurl"), ("javascript", "javascript:alert(1)"), ("file", "file:///etc/passwd"))},
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_input_is_one_line_and_its_exit_code_in_bounded_time_and_memory(name, files, ledger):
+    case = CASES[name]
+    args = case.args.format(f=files, ledger=ledger).split()
+    before = ledger_state(ledger)
+    untouched = {file: fingerprint(files / file) for file in case.untouched}
+    missing_before = not (files / "nothing-here.db").exists()
+    locker = None
+    if case.locked:
+        locker = sqlite3.connect(ledger, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # held as another process would: keepword must wait, then go
+    try:
+        result = measured(args, cwd=files, env=case.env)
+    finally:
+        if locker is not None:
+            locker.execute("ROLLBACK")
+            locker.close()
+    print(f"\n{name:22} exit {result.code}  wall {result.wall:5.2f} s  CPU {result.cpu:4.2f} s  "
+          f"peak {result.peak_mb:5.1f} MB")
+    lines = result.stderr.strip().splitlines()
+    assert result.code == case.code, result.stderr[-2000:]
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert lines[0].startswith("keepword: error: ") and re.search(case.line, lines[0]), lines[0]
+    assert result.stdout == ""
+    assert result.cpu < CPU_LIMIT, result
+    assert result.peak_mb < MEMORY_LIMIT_MB, result
+    assert ledger_state(ledger) == before
+    assert before[1] == "ok"
+    for file, print_before in untouched.items():
+        assert fingerprint(files / file) == print_before, f"{file} was changed"
+    if missing_before:
+        assert not (files / "nothing-here.db").exists(), "a read-only command created a ledger"
+    if case.at is not None:  # the line named is the line that is wrong
+        where = re.match(r"keepword: error: (\S+?):(\d+):", lines[0])
+        assert where is not None, lines[0]
+        named = (files / where.group(1)).read_text(encoding="utf-8").splitlines()[int(where.group(2)) - 1]
+        assert case.at in named, (lines[0], named)
+
+
+# -- a busy ledger, mid-run ------------------------------------------------------------------------
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from keepword.errors import KeepwordError
+    from keepword.ledger import open_ledger
+    from keepword.money import Money
+    from keepword.records import Claim, Verdict
+    try:
+        with open_ledger(sys.argv[1], wait=1.0) as book, book.running("shop", scenario="busy") as run:
+            i = 0
+            while True:
+                claim = Claim("price", f"SKU-{i}", Money.of("1.99", "GBP"))
+                book.write(run.id, claim, Verdict(claim.id, "kept", expected=claim.value, actual=claim.value))
+                print(i, flush=True)
+                i += 1
+    except KeepwordError as exc:
+        print(f"keepword: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    """
+)
+
+
+def test_a_ledger_locked_mid_run_ends_the_run_interrupted_with_its_reason_and_loses_nothing(tmp_path):
+    path = tmp_path / "ledger.db"
+    open_ledger(path).close()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    last = -1
+    for line in proc.stdout:
+        last = int(line)
+        if last >= 50:
+            break
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the writer's next write waits its 1 s, then gives up
+    time.sleep(1.5)  # ... and its second wait, to mark the run, outlives this lock
+    locker.execute("ROLLBACK")
+    locker.close()
+    rest, stderr = proc.communicate(timeout=30)
+    last = max([last, *(int(n) for n in rest.split())])
+    assert proc.returncode == 3, stderr
+    assert stderr.strip().splitlines() == [
+        f"keepword: error: the ledger {path} is locked by another process; waited 1 s (KEEPWORD_LEDGER_WAIT). "
+        "Let that process finish (another keepword run, an open `sqlite3` shell) and try again, or use another --ledger"]
+    with open_ledger(path, read_only=True) as book:
+        (run,) = book.runs()
+        assert (run.status, run.reason) == ("interrupted", "the ledger was locked by another process")
+        subjects = {c.subject for c in book.claims()}
+        assert {f"SKU-{i}" for i in range(last + 1)} <= subjects  # every committed check is there
+        assert len(book.verdicts()) == len(subjects)
+    assert ledger_state(path)[1] == "ok"
+
+
+def test_a_ledger_still_locked_leaves_the_run_incomplete_and_says_so(tmp_path):
+    from keepword.errors import LedgerBusy
+
+    path = tmp_path / "ledger.db"
+    with open_ledger(path, wait=0.2) as book:
+        locker = sqlite3.connect(path, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        with pytest.raises(LedgerBusy, match=r"is locked by another process; waited 0\.2 s .*or use another --ledger$"), \
+                book.running("shop"):
+            pass  # never reached: the run cannot even start, so there is nothing to mark
+        locker.execute("ROLLBACK")
+        with pytest.raises(LedgerBusy, match=r"; run 1 is left incomplete$"), book.running("shop") as run:
+            locker.execute("BEGIN IMMEDIATE")  # taken mid-run and kept past both waits
+            book.write(run.id, Claim("price", "SKU", Money.of("1", "GBP")))
+        locker.execute("ROLLBACK")
+        assert [r.status for r in book.runs()] == ["incomplete"]
+
+
+# -- keepword opens only its own ledgers ----------------------------------------------------------
+def _ledger_from_before_the_mark(path: Path) -> None:
+    """A ledger as keepword wrote them before the mark: schema v1, application_id 0."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version=1; COMMIT;")
+    db.execute("INSERT INTO runs (kind, scenario, params, started_at) VALUES ('shop', 'old', '{}', "
+               "'2026-11-02T10:00:00+00:00')")
+    db.execute("INSERT INTO run_ends (run_id, ended_at, outcome) VALUES (1, '2026-11-02T10:05:00+00:00', 'complete')")
+    db.close()
+
+
+def test_a_ledger_from_before_the_mark_is_read_as_it_is_and_marked_by_the_next_write(tmp_path):
+    path = tmp_path / "old.db"
+    _ledger_from_before_the_mark(path)
+    before = fingerprint(path)
+    result = measured(["runs", "--ledger", str(path)], cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "1\tshop\told\t2026-11-02 10:00:00\tcomplete" in result.stdout
+    assert fingerprint(path) == before  # read-only: not migrated, not marked
+    with open_ledger(path) as book:  # a writing command migrates it and marks it
+        assert book.schema_version == len(MIGRATIONS)
+        with book.running("simulate"):
+            pass
+    header = path.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == 0x6B707764
+    with open_ledger(path, read_only=True) as book:
+        assert [(r.kind, r.status) for r in book.runs()] == [("shop", "complete"), ("simulate", "complete")]
+
+
+def test_read_only_opens_never_write(ledger):
+    with open_ledger(ledger, read_only=True) as book:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            book.start_run("shop")
+    assert ledger_state(ledger)[0]["runs"] == 1
+
+
+def test_a_new_ledger_appears_whole_and_marked(tmp_path):
+    path = tmp_path / "deep" / "new.db"
+    open_ledger(path).close()
+    header = path.read_bytes()[:100]
+    assert header.startswith(b"SQLite format 3\x00")
+    assert int.from_bytes(header[68:72], "big") == 0x6B707764  # application_id, "kpwd"
+    assert int.from_bytes(header[60:64], "big") == len(MIGRATIONS)  # user_version: the schema
+    assert sorted(p.name for p in path.parent.iterdir()) == ["new.db"]  # no temporary left behind
+
+
+# -- locators checked without a browser agree with Playwright ----------------------------------------
+VALID = ['.a', '[data-testid=basket-sum]', 'button:has-text("Add")', 'li:text-is("x")', '.x:visible',
+         ':nth-match(.a, 2)', 'div:right-of(.b, 20)', 'tr:has(td:text("Order total")) td.price',
+         '#a >> text=Foo', r'li:text-matches("\\d+", "i")', 'p:is(.a,.b)', 'a:nth-child(2n+1)',
+         'div:has(> p)', ':scope > a', 'text=Add to basket', "role=button[name='Add to basket']",
+         'role=button[name=/add/i]', 'role=heading[level=2]', '"Add"', '//div[@a]', 'css=.a >> nth=0',
+         'data-testid=price', '.card >> visible=true', ':nth-child(2 of .a)', 'a[href$=".pdf" i]',
+         'text="a >> b"', 'button:has-text("a, b")', 'input:not([type=hidden]):not(:disabled)', '#\\31 23',
+         'a:hover']
+INVALID = ['.a[', 'a:hass-text("x")', 'tetx=Add', 'role=button[nme="x"]', 'a >> ', ':nth-match(.a)',
+           'a:nth-child(foo)', 'div:has-text()', 'a[b="c"d]', 'a:has-text("x"', 'a,,b', 'role=button name',
+           'p::before']
+NEVER_MATCH = ['role=buton', 'nth=first', '.a:right-of(.b, x)']  # Playwright takes them, finds nothing
+
+
+def test_locators_are_judged_as_playwright_judges_them():
+    from playwright.sync_api import Error, sync_playwright
+
+    from keepword.browser import launch_args
+    from keepword.selectors import check_selector
+
+    def ours(selector: str) -> bool:
+        try:
+            check_selector(selector)
+        except ValueError:
+            return False
+        return True
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_args())
+        page = browser.new_page()
+        page.set_content("<div class=a>x</div>")
+
+        def playwrights(selector: str) -> bool:
+            try:
+                page.locator(selector).count()
+            except Error:
+                return False
+            return True
+
+        verdicts = {s: (playwrights(s), ours(s)) for s in VALID + INVALID + NEVER_MATCH}
+        browser.close()
+    assert {s for s, (pw, _) in verdicts.items() if pw} == set(VALID + NEVER_MATCH)
+    assert {s for s, (_, we) in verdicts.items() if we} == set(VALID)
+
+
+def test_aria_roles_are_playwrights():
+    import inspect
+    import typing
+
+    from playwright.sync_api import Page
+
+    from keepword.selectors import ARIA_ROLES
+
+    role = typing.get_type_hints(Page.get_by_role)["role"]
+    assert set(typing.get_args(role)) == ARIA_ROLES, inspect.signature(Page.get_by_role)
+
+
+# -- a run that reaches a store: checkout skipped, the guard's refusal -----------------------------
+def _shop_scenario(tmp: Path, *, journeys: str, allow: str) -> Path:
+    profile = _profile(tmp, "demo.yaml", "timeout_ms: 10000", "timeout_ms: 2000")  # the guard's timeout comes sooner
+    (tmp / "bold_journeys.py").write_text(textwrap.dedent(
+        """
+        def straight_to_checkout(shopper):
+            '''Ignores allow_orders_on: checks out whatever the host.'''
+            shopper.browse()
+            shopper.open_product()
+            shopper.add_to_basket(1)
+            shopper.read_basket()
+            shopper.checkout()
+        """))
+    return _scenario(tmp, "shop.yaml", store=str(profile.relative_to(tmp)), journeys=journeys,
+                     extra=f"allow_orders_on: {allow}\nshoppers: 1\njourneys_per_shopper: 1\n")
+
+
+def test_checkout_skipped_where_orders_are_not_allowed_is_said_counted_and_exit_4(tmp_path):
+    scenario = _shop_scenario(tmp_path, journeys="[guest_checkout]", allow="[shop.example.test]")
+    result = measured(["shop", str(scenario), "--ledger", str(tmp_path / "ledger.db"), "--no-progress"],
+                      cwd=tmp_path, wall_limit=180)
+    print(f"\ncheckout-skipped: {result}")
+    assert result.code == 4, result.stderr
+    assert re.search(r"^checkout skipped: orders are not allowed on 127\.0\.0\.1: it is not in "
+                     r"allow_orders_on of .*shop\.yaml; 1 of 1 journeys stopped at the basket\.", result.stderr, re.M)
+    assert re.search(r"run 1: 1 journeys, \d+ kept, 0 broken, .* 0 harness errors, 1 skipped checkout ->", result.stdout)
+    report = measured(["report", "--ledger", str(tmp_path / "ledger.db"), "--out", str(tmp_path / "report")],
+                      cwd=tmp_path)
+    import json
+
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["observed"]["skipped"] == 1
+    assert summary["observed"]["journeys"]["list"][0]["skipped"].startswith("checkout skipped: orders are not allowed")
+    assert 'data-testid="overall-skipped">1<' in (tmp_path / "report" / "report.html").read_text()
+    assert report.code == 0
+
+
+def test_the_guard_refusal_names_the_blocked_request(tmp_path):
+    scenario = _shop_scenario(tmp_path, journeys="[bold_journeys:straight_to_checkout]", allow="[]")
+    ledger = tmp_path / "ledger.db"
+    result = measured(["shop", str(scenario), "--ledger", str(ledger), "--no-progress"], cwd=tmp_path, wall_limit=180)
+    print(f"\nguard-refusal: {result}")
+    lines = result.stderr.strip().splitlines()
+    assert result.code == 2, result.stderr
+    assert len(lines) == 1 and re.match(
+        r"keepword: error: blocked: POST http://127\.0\.0\.1:\d+/checkout/\w+ is not on allow_orders_on of "
+        r".*shop\.yaml; keepword's network guard aborted it", lines[0]), result.stderr
+    with open_ledger(ledger, read_only=True) as book:
+        (run,) = book.runs()
+        assert run.status == "failed" and run.reason is not None and run.reason.startswith("UnsafeAction: blocked: POST")
