@@ -1,10 +1,14 @@
 """Benchmark: keepword's guest journey against a bare Playwright script of the same clicks.
 
-Both run side by side in one process against one demo store, alternating journey by journey
-so that machine noise hits both alike, each in a fresh browser context. Then the throughput of
-keepword's runner with 1, 2 and 4 parallel shoppers. Prints ratios; asserts nothing.
+Both run side by side in one process against one demo store (in a process of its own),
+alternating journey by journey so that machine noise hits both alike, each in a fresh browser
+context. Then the throughput of keepword's runner with 1, 2 and 4 parallel shoppers, each row
+beside a bare script run by as many threads (each with its own browser, as keepword's shoppers,
+and blocking the same images, fonts and media), so the ratio against what Chromium itself can
+do on this machine is printed in the same run; and 4 shoppers without blocking. Prints ratios;
+asserts nothing.
 
-    .venv/bin/python benchmarks/journey.py            # 12 journeys each, shoppers 1/2/4 x 8 journeys
+    .venv/bin/python benchmarks/journey.py            # 12 journeys each, 6 per shopper in the rows
     .venv/bin/python benchmarks/journey.py --quick    # fewer journeys
 """
 
@@ -72,12 +76,84 @@ def bare_journey(page: Any, base_url: str, index: int) -> str:
     return number
 
 
+class _Servers:
+    """The demo store and a mail sink, each in a process of its own (as a real store would be:
+    its Python must not share the benchmark's interpreter lock with the shoppers)."""
+
+    def __init__(self, work: Path) -> None:
+        import os
+        import secrets
+        import subprocess
+        import sys
+
+        self.token = secrets.token_urlsafe(12)
+        env = {**os.environ, "KEEPWORD_STORE_ADMIN_TOKEN": self.token, "PYTHONUNBUFFERED": "1"}
+        cli = [sys.executable, "-c", "from keepword.cli import main; main()"]
+        self.mail = subprocess.Popen([*cli, "mail", "--port", "0", "--dir", str(work / "mail")],
+                                     stdout=subprocess.PIPE, text=True, env=env)
+        assert self.mail.stdout is not None
+        smtp_port = self.mail.stdout.readline().strip().rsplit(":", 1)[1]
+        self.mail_dir = work / "mail"
+        self.store = subprocess.Popen([*cli, "store", "--port", "0", "--clock-speed", "0", "--smtp-port", smtp_port,
+                                       "--ground-truth", str(work / "truth.jsonl")],
+                                      stdout=subprocess.PIPE, text=True, env=env)
+        assert self.store.stdout is not None
+        self.url = self.store.stdout.readline().strip()
+
+    def restock(self) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.token}"}
+        stock = httpx.get(self.url + "admin/stock", headers=headers).json()
+        httpx.put(self.url + "admin/stock", headers=headers,
+                  json={sku: 100_000 for sku, left in stock.items() if left > 0})
+
+    def close(self) -> None:
+        for process in (self.store, self.mail):
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _bare_parallel(url: str, contexts: int, per: int, block: bool) -> float:
+    """`contexts` threads, each with its own browser (as keepword's shoppers), running the bare
+    script `per` times in a context of its own: journeys per second."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from keepword.browser import launch_args
+
+    def worker(k: int) -> None:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(**launch_args())
+            context = browser.new_context(service_workers="block")
+            if block:
+                context.route("**/*", lambda route, request: route.abort() if request.resource_type in
+                              ("image", "font", "media") else route.fallback())
+            for index in range(per):
+                context.clear_cookies()
+                page = context.new_page()
+                bare_journey(page, url, k * 1000 + index)
+                page.close()
+            browser.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(contexts)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return contexts * per / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journeys", type=int, default=12)
+    parser.add_argument("--per", type=int, default=6, help="journeys per shopper in the throughput rows")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     n = 4 if args.quick else args.journeys
+    per = 2 if args.quick else args.per
 
     from playwright.sync_api import sync_playwright
 
@@ -93,51 +169,65 @@ def main() -> None:
     root = Path(__file__).resolve().parent.parent
     profile_path = root / "scenarios" / "stores" / "demo.yaml"
     profile = load_profile(profile_path)
-    scenario = scenario_for_profile(profile_path, quantity=(1, 1), mail={"wait_seconds": 5})
     work = Path(tempfile.mkdtemp(prefix="kw-bench-"))
-    with open_target(profile, mail_dir=work / "mail", work_dir=work) as target, sync_playwright() as pw:
-        target.store.set_stock(**{sku: 100_000 for sku, left in target.store.stock().items() if left > 0})
-        browser = pw.chromium.launch(**launch_args())
-        bare: list[float] = []
-        ours: list[float] = []
-        for index in range(n + 1):  # the first of each is a warm-up, not counted
-            context = browser.new_context(service_workers="block")
-            page = context.new_page()
-            started = time.perf_counter()
-            bare_journey(page, target.base_url, index)
-            elapsed = time.perf_counter() - started
-            context.close()
-            if index:
-                bare.append(elapsed)
-            context, guard = new_context(browser, target, scenario)
-            page = context.new_page()
-            started = time.perf_counter()
-            shopper = new_shopper(page, guard, target=target, scenario=scenario, journey="guest_checkout",
-                                  shopper="bench", index=index, evidence_dir=work / "evidence")
-            guest_checkout(shopper)
-            elapsed = time.perf_counter() - started
-            context.close()
-            if index:
-                ours.append(elapsed)
-        browser.close()
-    b, o = statistics.median(bare), statistics.median(ours)
-    print(f"guest journey, median of {n}: bare Playwright {b * 1000:.0f} ms, keepword {o * 1000:.0f} ms "
-          f"(ratio {o / b:.2f}x, target <= 1.20x); keepword also records "
-          f"{shopper.notebook.counts['kept']} verdicts per journey")
+    servers = _Servers(work)
+    try:
+        servers.restock()
+        scenario = scenario_for_profile(profile_path, base_url=servers.url, quantity=(1, 1),
+                                        mail={"dir": servers.mail_dir, "wait_seconds": 5})
+        with open_target(profile, base_url=servers.url, mail_dir=servers.mail_dir) as target, \
+                sync_playwright() as pw:
+            browser = pw.chromium.launch(**launch_args())
+            bare: list[float] = []
+            ours: list[float] = []
+            for index in range(n + 1):  # the first of each is a warm-up, not counted
+                context = browser.new_context(service_workers="block")
+                page = context.new_page()
+                started = time.perf_counter()
+                bare_journey(page, target.base_url, index)
+                elapsed = time.perf_counter() - started
+                context.close()
+                if index:
+                    bare.append(elapsed)
+                context, guard = new_context(browser, target, scenario)
+                page = context.new_page()
+                started = time.perf_counter()
+                shopper = new_shopper(page, guard, target=target, scenario=scenario, journey="guest_checkout",
+                                      shopper="bench", index=index, evidence_dir=work / "evidence")
+                guest_checkout(shopper)
+                elapsed = time.perf_counter() - started
+                context.close()
+                if index:
+                    ours.append(elapsed)
+            browser.close()
+        b, o = statistics.median(bare), statistics.median(ours)
+        print(f"guest journey, median of {n}: bare Playwright {b * 1000:.0f} ms, keepword {o * 1000:.0f} ms "
+              f"(ratio {o / b:.2f}x, target <= 1.20x); keepword also records "
+              f"{shopper.notebook.counts['kept']} verdicts per journey")
 
-    per = 2 if args.quick else 6
-    rates = {}
-    for shoppers in (1, 2, 4):
-        with open_ledger(work / f"ledger-{shoppers}.db") as ledger:
+        print(f"throughput, {per} guest journeys per shopper, store and mail sink in processes of their own:")
+        print(f"{'shoppers':>8}  {'keepword j/s':>12}  {'speed-up':>8}  {'bare j/s':>8}  {'vs bare':>7}  notes")
+        rates: dict[int, float] = {}
+        for shoppers in (1, 2, 4):
+            with open_ledger(work / f"ledger-{shoppers}.db") as ledger:
+                started = time.perf_counter()
+                result = shop(scenario.model_copy(update={"shoppers": shoppers, "journeys_per_shopper": per}),
+                              ledger=ledger, progress=False)
+                rates[shoppers] = shoppers * per / (time.perf_counter() - started)
+            bare_rate = _bare_parallel(servers.url, shoppers, per, block=True)
+            print(f"{shoppers:>8}  {rates[shoppers]:>12.2f}  {rates[shoppers] / rates[1]:>7.2f}x  {bare_rate:>8.2f}  "
+                  f"{rates[shoppers] / bare_rate:>6.2f}x  {result.broken} broken, {result.harness_errors} harness errors"
+                  f"{'  (targets: speed-up >= 1.6x, vs bare >= 0.9x)' if shoppers == 4 else ''}")
+        unblocked = scenario.model_copy(update={"shoppers": 4, "journeys_per_shopper": per,
+                                                "block": scenario.block.model_copy(update={"types": []})})
+        with open_ledger(work / "ledger-unblocked.db") as ledger:
             started = time.perf_counter()
-            result = shop(scenario.model_copy(update={"shoppers": shoppers, "journeys_per_shopper": per}),
-                          ledger=ledger, progress=False)
-            elapsed = time.perf_counter() - started
-        journeys = shoppers * per
-        rates[shoppers] = journeys / elapsed
-        print(f"{shoppers} shopper(s): {journeys} journeys in {elapsed:.1f} s = {rates[shoppers]:.2f} journeys/s "
-              f"(speed-up {rates[shoppers] / rates[1]:.2f}x; {result.broken} broken, "
-              f"{result.harness_errors} harness errors)")
+            shop(unblocked, ledger=ledger, progress=False)
+            rate = 4 * per / (time.perf_counter() - started)
+        print(f"4 shoppers loading images, fonts and media too: {rate:.2f} j/s "
+              f"(blocking them is {rates[4] / rate:.2f}x as fast)")
+    finally:
+        servers.close()
 
 
 if __name__ == "__main__":

@@ -252,10 +252,12 @@ def shopper_args(request: pytest.FixtureRequest) -> dict[str, Any]:
 def shopper(page: Any, keepword_target: Any, keepword_scenario: Any, shopper_args: dict[str, Any],
             request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Any:
     """A keepword Shopper on pytest-playwright's `page`: a persona, a guarded context, a notebook."""
+    from journeys.blocking import Blocker
     from journeys.guard import Guard
     from journeys.session import new_shopper
 
     guard = Guard(keepword_scenario, keepword_target.profile)
+    Blocker(keepword_scenario.block, keepword_target.base_url).install(page.context)
     guard.install(page.context)
     page.set_default_timeout(keepword_target.profile.timeout_ms)
     evidence = Path(pytestconfig.getoption("keepword_ledger")).parent / "evidence" / pytestconfig.stash[_TOKEN]

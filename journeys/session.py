@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeys.base import load_hooks
+from journeys.blocking import Blocker
 from journeys.guard import Guard
 from journeys.notebook import Notebook, Sink
 from journeys.persona import make_persona
@@ -33,8 +34,9 @@ def new_context(browser: Browser, target: Target, scenario: Scenario) -> tuple[B
     """A fresh, guarded context: cookies and basket of its own, one per journey."""
     context = browser.new_context(**context_args(target, scenario))
     context.set_default_timeout(target.profile.timeout_ms)
+    Blocker(scenario.block, target.base_url).install(context)
     guard = Guard(scenario, target.profile)
-    guard.install(context)
+    guard.install(context)  # last installed, first asked: the guard sees every request
     return context, guard
 
 

@@ -19,7 +19,7 @@ import fnmatch
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TEST_CARDS",
+    "BlockSettings",
     "CardSettings",
     "MailSettings",
     "PersonaSettings",
@@ -117,6 +118,19 @@ class Tolerances(_Strict):
     email_within_seconds: float = Field(default=120.0, gt=0)
 
 
+class BlockSettings(_Strict):
+    """What shoppers do not load, because it says nothing about a promise: resource `types`
+    (default images, fonts and media: the pages' words and numbers are all keepword reads), and,
+    with `third_party: true`, anything from another host than the store's except `allow_hosts`
+    (a payment widget, a CDN the checkout's scripts come from). Blocking saves the browser's CPU
+    time, which is what limits how many shoppers a machine runs at once."""
+
+    types: list[Literal["image", "font", "media", "stylesheet", "script", "texttrack", "manifest", "other"]] = \
+        Field(default_factory=lambda: ["image", "font", "media"])
+    third_party: bool = False
+    allow_hosts: list[str] = Field(default_factory=list)
+
+
 class MailSettings(_Strict):
     """Where the store's e-mails to personas arrive (a directory the mail sink writes), and how
     long a shopper waits for one before leaving the claim open for `keepword follow-up`."""
@@ -142,6 +156,7 @@ class Scenario(_Strict):
     seed: int = 0
     tolerances: Tolerances = Field(default_factory=lambda: Tolerances())
     mail: MailSettings = Field(default_factory=lambda: MailSettings())
+    block: BlockSettings = Field(default_factory=lambda: BlockSettings())
     simulation: dict[str, Any] | None = None
     path: Path | None = Field(default=None, exclude=True)
 
