@@ -21,9 +21,10 @@ __all__ = ["FIGURES", "figures_for", "honest_promise", "per_replication", "perce
 
 FIGURES = (
     "on_time_rate", "late_dispatch_rate", "stock_claim_accuracy", "email_on_time_rate",
-    "support_wait_mean_min", "support_wait_p90_min", "support_hangup_rate", "utilisation_packers",
-    "orders_per_day", "honest_promise_days", "warehouse_wait_mean_min", "warehouse_wait_share",
-    "warehouse_queue_mean", "warehouse_arrivals_per_min",
+    "support_wait_mean_min", "support_wait_p90_min", "support_hangup_rate", "support_wait_share",
+    "support_answered_wait_mean_min", "utilisation_packers", "orders_per_day", "orders_per_day_peak",
+    "honest_promise_days", "warehouse_wait_mean_min", "warehouse_wait_share", "warehouse_queue_mean",
+    "warehouse_arrivals_per_min",
 )
 
 
@@ -57,6 +58,7 @@ def per_replication(r: ReplicationResult, target: float) -> dict[str, float | No
     """Every figure for one replication (None where it has no denominator)."""
     t, d = r.totals, r.daily
     calls = sum(d["calls"])
+    answered = calls - sum(d["hangups"])
     entries = t["queue_entries"]
     return {
         "on_time_rate": _rate(r, "delivery_date"),
@@ -66,8 +68,11 @@ def per_replication(r: ReplicationResult, target: float) -> dict[str, float | No
         "support_wait_mean_min": sum(d["wait_sum"]) / calls if calls else None,
         "support_wait_p90_min": percentile(r.waits, 0.9),
         "support_hangup_rate": sum(d["hangups"]) / calls if calls else None,
+        "support_wait_share": sum(d["calls_waited"]) / calls if calls else None,
+        "support_answered_wait_mean_min": sum(d["answered_wait_sum"]) / answered if answered else None,
         "utilisation_packers": t["busy_min"] / t["on_duty_min"] if t["on_duty_min"] else None,
         "orders_per_day": sum(d["orders"]) / r.days,
+        "orders_per_day_peak": float(max(d["orders"])),
         "honest_promise_days": honest_promise(r.lead_days, target),
         "warehouse_wait_mean_min": t["queue_wait_sum"] / entries if entries else None,
         "warehouse_wait_share": t["queue_waited"] / entries if entries else None,
