@@ -4,6 +4,14 @@ A job is plain data (a config, a replication number, maybe a replayed log) and i
 plain data (`ReplicationResult`), so the three ways give identical numbers: the random streams
 depend only on the seed and the replication number (`sim.streams`), never on which worker ran
 it or when it finished. Results are put back in job order before anything is computed from them.
+
+Where a local pool's time went (issue 15, `benchmarks/sim.py`): a job pickles to about 2.6 KB
+and a 28-day result to about 2.5 KB, microseconds each way; what cost was starting the workers.
+Each spawned worker is a fresh interpreter that imports the model (pydantic, SimPy) and, through
+`sim/__init__`, the ledger: 0.4-1.4 s of wall time for a pool of two on a busy 2-core machine,
+paid again by every pool. Workers now come from a fork server that has imported `sim.runner`
+once (`_pool_context`), and `sim` imports its API lazily, so a pool of two starts in about 0.1 s
+after the first.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from keepword.errors import BadInput
 from sim.config import SimConfig
 from sim.model import ReplayOrder, run_model
 from sim.tallies import ReplicationResult
@@ -58,14 +65,10 @@ def run_jobs(
             out.append(_run(job))
             done()
         return out
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results: list[ReplicationResult | None] = [None] * len(jobs)
-    # spawn, not fork: the parent may hold threads (Rich's progress refresh, a demo store's
-    # server), and forking a threaded process can deadlock in the child.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         futures = {pool.submit(_run, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
@@ -73,7 +76,26 @@ def run_jobs(
     return [r for r in results if r is not None]
 
 
+def _pool_context() -> Any:
+    """A fork server that has imported the model, where the platform has one; else spawn.
+
+    Not a plain fork of this process: it may hold threads (Rich's progress refresh, a demo
+    store's server), and forking a threaded process can deadlock in the child. The fork server
+    is a clean single-threaded process started once per parent, with `sim.runner` (and so the
+    model) already imported, so each worker is a fork of it: no interpreter start, no imports.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.runner"])
+    return context
+
+
 def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> list[ReplicationResult]:
+    from keepword.errors import BadInput
+
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
