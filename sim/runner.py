@@ -25,7 +25,7 @@ from sim.config import SimConfig
 from sim.model import ReplayOrder, run_model
 from sim.tallies import ReplicationResult
 
-__all__ = ["Job", "run_jobs"]
+__all__ = ["Job", "check_cluster", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -93,18 +93,50 @@ def _pool_context() -> Any:
     return context
 
 
-def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> list[ReplicationResult]:
+def check_cluster(address: str) -> None:
+    """BadInput unless Dask is installed and, for a tcp:// address, something listens there:
+    checked before a run starts, so a typo in --cluster never opens the ledger."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from keepword.errors import BadInput
+
+    _dask(address)
+    parts = urlsplit(address)
+    if parts.scheme != "tcp":
+        return
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise BadInput(f"--cluster {address}: write the scheduler's address as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)")
+    try:
+        socket.create_connection((parts.hostname, port), timeout=10).close()
+    except OSError as exc:
+        raise BadInput(f"--cluster {address}: cannot reach the Dask scheduler: {exc}; check the address "
+                       "and that `dask scheduler` is running") from None
+
+
+def _dask(address: str) -> Any:
     from keepword.errors import BadInput
 
     try:
-        from dask.distributed import Client, as_completed
+        import dask.distributed
     except ImportError:
         raise BadInput(
             f"--cluster {address}: Dask is not installed; install it with `pip install 'keepword[cluster]'` "
             "(and run the same keepword version on the cluster's workers)"
         ) from None
+    return dask.distributed
+
+
+def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> list[ReplicationResult]:
+    from keepword.errors import BadInput
+
+    distributed = _dask(address)
     try:
-        client: Any = Client(address, timeout="20s")  # type: ignore[no-untyped-call,unused-ignore]  # typed only with dask installed
+        client = distributed.Client(address, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise BadInput(f"--cluster {address}: cannot reach the Dask scheduler: {exc}; check the address "
                        "(tcp://HOST:8786) and that `dask scheduler` is running") from None
@@ -112,7 +144,7 @@ def _on_cluster(jobs: Sequence[Job], address: str, done: Callable[[], None]) -> 
         futures = client.map(_run, list(jobs), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[ReplicationResult | None] = [None] * len(jobs)
-        for future in as_completed(futures):  # type: ignore[no-untyped-call,unused-ignore]
+        for future in distributed.as_completed(futures):
             results[index[future.key]] = future.result()
             done()
         return [r for r in results if r is not None]
