@@ -8,8 +8,9 @@ Modules: `config` (the YAML keys), `model` (the SimPy processes), `warehouse` (s
 `calendar`, `distributions`, `streams` (the one place random streams are seeded), `replay`
 (order logs), `support` (the support line), `emails` (e-mail timing), `sweep`, `runner` (process
 pool, Dask), `results` (figures and tallies), `api`
-(`simulate`), `erlang` (the queueing theory it is checked against), `store_fulfilment` (the
-demo store's fulfilment driven by this model).
+(`simulate`), `erlang` (the queueing theory it is checked against: Erlang C and Erlang A),
+`validation` (the model reduced to those queues, and the table), `store_fulfilment` (the demo
+store's fulfilment driven by this model).
 """
 
 from __future__ import annotations

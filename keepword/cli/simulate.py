@@ -60,7 +60,7 @@ def simulate_command(
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with open_ledger(ledger) as book:
         result = simulate(plan, ledger=book, progress=progress)
-    about = f" of {replay} (x{scale:g})" if replay is not None else ""
+    about = "" if replay is None else f" of {replay}" + (f" (x{scale:g})" if scale != 1 else "")
     _print_table(f"simulate run #{result.run_id}{about}: mean ± half the 95% interval over replications",
                  result.groups, result.figure)
     target = plan.config.run.target
