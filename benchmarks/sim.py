@@ -1,6 +1,6 @@
 """The model's quality bars, measured side by side in one run (DESIGN.md section 9).
 
-    .venv/bin/python benchmarks/sim.py            # about 40 seconds on two cores
+    .venv/bin/python benchmarks/sim.py            # about 3 minutes on two cores
     .venv/bin/python benchmarks/sim.py --quick    # smaller sizes, same table
 
 1. events per second of the model against a bare SimPy loop (Poisson arrivals, one resource,
@@ -9,7 +9,12 @@
 2. a simulated year at 1,000 orders a day: wall time and peak memory;
 3. peak memory for one month against one year at the same traffic; target: flat (tallies,
    not lists of orders), i.e. a ratio near 1.0x;
-4. the speed-up of replications with 2 processes against 1 (ideal: 2.0x on two free cores).
+4. the speed-up of replications of a second or more with 2 processes against 1 (target 1.7x,
+   ideal 2.0x on two free cores), with workers forked from the fork server (now) and spawned
+   (before issue 15), each way in a fresh process so the pool's start-up counts; beside it, in
+   the same rounds, the speed-up this machine gives plain CPU-bound work (the ceiling: on a
+   shared machine it is often far below 2.0x); and the start-up alone, a pool of two running
+   two one-day jobs.
 
 Both sides of each ratio run in the same invocation, on the same machine, one after the other.
 Memory is measured in fresh child processes (peak RSS is a high-water mark per process), each
@@ -120,28 +125,105 @@ def in_child(kind: str, days: int, orders_per_day: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def replication_speedup(replications: int, days: int) -> tuple[float, float]:
+def pool_child(method: str, replications: int, days: int) -> None:
+    """Run in a fresh process, so a pool's start-up is counted as a planner's run pays it:
+    `replications` jobs on 1 process, or on 2 with workers spawned (as before issue 15) or
+    forked from the fork server (now)."""
+    import multiprocessing
+
+    import sim.runner as runner
     from sim.runner import Job, run_jobs
 
+    if method == "spawn":
+        runner._pool_context = lambda: multiprocessing.get_context("spawn")  # type: ignore[attr-defined]
     config = config_for(days, 500)
     jobs = [Job(config, r) for r in range(replications)]
     started = time.perf_counter()
-    one = run_jobs(jobs, processes=1)
-    serial = time.perf_counter() - started
+    results = run_jobs(jobs, processes=1 if method == "serial" else 2)
+    wall = time.perf_counter() - started
+    print(json.dumps({"wall_s": wall, "cpu_s": time.process_time(), "orders": [sum(r.daily["orders"]) for r in results]}))
+
+
+def in_pool_child(method: str, replications: int, days: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--pool", method, str(replications), str(days)],
+                         check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i & 7
+    return total
+
+
+def bare_child(method: str, units: int, n: int) -> None:
+    """Run in a fresh process: `units` of plain CPU-bound work, here or on a pool of 2 forked
+    processes: no imports, no pickling to speak of."""
+    import multiprocessing
+
     started = time.perf_counter()
-    two = run_jobs(jobs, processes=2)
-    parallel = time.perf_counter() - started
-    assert [r.daily for r in one] == [r.daily for r in two], "a pool must give the same numbers"
-    return serial, parallel
+    if method == "one":
+        for _ in range(units):
+            _spin(n)
+    else:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            pool.map(_spin, [n] * units, chunksize=1)
+    print(json.dumps({"wall_s": time.perf_counter() - started}))
+
+
+def replication_speedup(replications: int, days: int, rounds: int) -> dict[str, float]:
+    """Interleaved rounds of: the replications on 1 process, on 2 forked from the fork server,
+    on 2 spawned; and as many units of plain CPU-bound work of the same length on 1 and on 2
+    processes: what this machine gives two processes against one at that moment. On a shared
+    Linux machine the scheduler shares CPU between sessions (autogroups), not processes, so with
+    other sessions busy two processes get little more than one; that ceiling moves minute by
+    minute, so each round compares its own runs. Returns the best wall time of each way and the
+    median over rounds of (replications' speed-up / the ceiling). Every way must give the same
+    numbers."""
+    import statistics
+
+    best: dict[str, float] = {}
+    orders = set()
+    shares = []
+    n = 0
+    for _ in range(rounds):
+        wall = {}
+        for method in ("serial", "forkserver", "spawn"):
+            run = in_pool_child(method, replications, days)
+            wall[method] = run["wall_s"]
+            orders.add(tuple(run["orders"]))
+        if not n:  # work units as long as one replication
+            started = time.perf_counter()
+            _spin(2_000_000)
+            n = int(2_000_000 * wall["serial"] / replications / (time.perf_counter() - started))
+        for method in ("one", "two"):
+            out = subprocess.run([sys.executable, __file__, "--bare", method, str(replications), str(n)],
+                                 check=True, capture_output=True, text=True, cwd=ROOT)
+            wall[method] = json.loads(out.stdout.strip().splitlines()[-1])["wall_s"]
+        shares.append((wall["serial"] / wall["forkserver"]) / (wall["one"] / wall["two"]))
+        for k, v in wall.items():
+            best[k] = min(best.get(k, float("inf")), v)
+    assert len(orders) == 1, "a pool must give the same numbers as one process"
+    best["share"] = statistics.median(shares)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DAYS", "ORDERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--pool", nargs=3, metavar=("METHOD", "REPLICATIONS", "DAYS"), help=argparse.SUPPRESS)
+    parser.add_argument("--bare", nargs=3, metavar=("METHOD", "UNITS", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]), float(args.child[2]))
+        return
+    if args.pool:
+        pool_child(args.pool[0], int(args.pool[1]), int(args.pool[2]))
+        return
+    if args.bare:
+        bare_child(args.bare[0], int(args.bare[1]), int(args.bare[2]))
         return
     quick = args.quick
     rows: list[tuple[str, str, str, str]] = []
@@ -183,11 +265,22 @@ def main() -> None:
                  f"{traced_month['traced_peak_kb'] / 1024:.2f} MB",
                  f"{traced_long['traced_peak_kb'] / traced_month['traced_peak_kb']:.2f}x (target ~1.0x)"))
 
-    # 4. replications in 2 processes against 1
-    reps = 4 if quick else 8
-    serial, parallel = replication_speedup(reps, 28)  # shorter jobs measure the pool's start-up, not its speed-up
-    rows.append((f"{reps} replications: 2 processes vs 1", f"{parallel:.1f} s", f"{serial:.1f} s",
-                 f"{serial / parallel:.2f}x speed-up (ideal 2.0x)"))
+    # 4. replications in 2 processes against 1, each way in a fresh process (pool start-up
+    # included), jobs of a second or more each (160 days at 500 orders a day)
+    reps, rounds = (4, 1) if quick else (8, 3)
+    best = replication_speedup(reps, 160, rounds)
+    one = best["serial"] / reps
+    rows.append((f"{reps} replications of {one:.1f} s: 2 processes vs 1", f"{best['forkserver']:.1f} s",
+                 f"{best['serial']:.1f} s", f"{best['serial'] / best['forkserver']:.2f}x speed-up (target >= 1.7x)"))
+    rows.append(("  the same, workers spawned (before)", f"{best['spawn']:.1f} s", f"{best['serial']:.1f} s",
+                 f"{best['serial'] / best['spawn']:.2f}x speed-up"))
+    rows.append(("  plain CPU-bound work: 2 processes vs 1 (the ceiling)", f"{best['two']:.1f} s", f"{best['one']:.1f} s",
+                 f"{best['one'] / best['two']:.2f}x speed-up"))
+    rows.append(("  replications' speed-up / the ceiling, per round", "", "",
+                 f"{best['share']:.2f}x (median of {rounds} rounds)"))
+    start = {m: in_pool_child(m, 2, 1)["wall_s"] for m in ("forkserver", "spawn")}
+    rows.append(("pool of 2 with two 1-day jobs: fork server vs spawn", f"{start['forkserver']:.2f} s",
+                 f"{start['spawn']:.2f} s", f"{start['spawn'] / start['forkserver']:.1f}x less start-up"))
 
     widths = [max(len(r[i]) for r in [*rows, ("measure", "ours", "reference", "ratio")]) for i in range(4)]
     line = "  ".join(f"{{:<{w}}}" for w in widths)

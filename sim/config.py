@@ -169,8 +169,9 @@ class Carrier(_Strict):
 
 class Support(_Strict):
     """The support line: agents answer calls in opening hours; callers hang up after `patience_min`.
-    Calls come from any order (`calls_per_order`), from customers told of a delay, and from
-    customers whose delivery date passed."""
+    Calls come from any order (`calls_per_order`), from customers told of a delay, from
+    customers whose delivery date passed, and from people with no order at all (`calls_per_day`,
+    a Poisson stream spread evenly over the opening hours: questions before buying, returns)."""
 
     agents: int = Field(default=2, ge=0)
     hours: tuple[ClockTime, ClockTime] = (540, 1080)
@@ -178,6 +179,7 @@ class Support(_Strict):
     handle_min: DistSpec = Field(default_factory=lambda: Dist("exp", (8.0,)))
     patience_min: DistSpec = Field(default_factory=lambda: Dist("exp", (10.0,)))
     calls_per_order: float = Field(default=0.08, ge=0, le=1)
+    calls_per_day: float = Field(default=0, ge=0)
     call_share_delayed: float = Field(default=0.2, ge=0, le=1)
     call_share_late: float = Field(default=0.5, ge=0, le=1)
 

@@ -91,7 +91,7 @@ class Model:
         self.sku_names = names = config.stock.sku_names()
         zipf = [1.0 / (i + 1) ** config.stock.popularity for i in range(len(names))]
         self._sku = weighted_choice(names, zipf, streams["sku"].random)
-        self.support = SupportLine(env, config.support, cal, streams, self.tally)
+        self.support = SupportLine(env, config.support, cal, streams, self.tally, None if open_ended else self.days)
         # promises and their deadlines
         self.pickups = sorted(config.carrier.pickups)
         self.in_warehouse = 0

@@ -2,7 +2,12 @@
 
 Columns (a header row, any order, extra columns ignored):
 
-    timestamp       ISO 8601, e.g. 2026-11-02T09:14:00 (a time zone is allowed; its wall time is used)
+    timestamp       ISO 8601, e.g. 2026-11-02T09:14:00 (a time zone is allowed; its wall time is
+                    used), 2026/11/02 09:14, or a spreadsheet's 02/11/2026 09:14 (also with . or -,
+                    seconds, AM/PM): that one is day first in most of the world and month first
+                    in the US, so it needs `day_first` (--day-first / --month-first); without it
+                    the log is refused, never guessed, as a log whose days are all 12 or less
+                    reads both ways without an error
     sku             any text
     quantity        whole number >= 1
     region          one of the scenario's carrier regions
@@ -15,6 +20,7 @@ spreadsheet shows it) and the column, so the user can open the file at that line
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +28,7 @@ from pathlib import Path
 from keepword.errors import BadInput
 from sim.model import ReplayOrder
 
-__all__ = ["OrderLog", "read_orders"]
+__all__ = ["OrderLog", "parse_timestamp", "read_orders"]
 
 REQUIRED = ("timestamp", "sku", "quantity", "region")
 
@@ -46,8 +52,9 @@ class OrderLog:
         return counts
 
 
-def read_orders(path: str | Path, regions: list[str]) -> OrderLog:
-    """Read and check the whole log (a bad row is found before any replication starts)."""
+def read_orders(path: str | Path, regions: list[str], day_first: bool | None = None) -> OrderLog:
+    """Read and check the whole log (a bad row is found before any replication starts).
+    `day_first`: how to read 02/11/2026 (True: 2 November; False: February 11; None: refuse)."""
     p = Path(path)
     try:
         handle = p.open(newline="", encoding="utf-8-sig")
@@ -65,7 +72,7 @@ def read_orders(path: str | Path, regions: list[str]) -> OrderLog:
                            " (and optionally promised_date)")
         reader.fieldnames = header
         for number, row in enumerate(reader, start=2):
-            parsed.append(_row(p, number, row, regions))
+            parsed.append(_row(p, number, row, regions, day_first))
     if not parsed:
         raise BadInput(f"{p}:2: the log has no orders")
     parsed.sort(key=lambda r: r[0])
@@ -80,7 +87,7 @@ def read_orders(path: str | Path, regions: list[str]) -> OrderLog:
     return OrderLog(str(p), start, days, rows)
 
 
-def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
+def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str], day_first: bool | None
          ) -> tuple[datetime, str, int, str, date | None]:
     def fail(column: str, message: str) -> BadInput:
         return BadInput(f"{path}:{number}: {column}: {message}")
@@ -93,10 +100,9 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
 
     text = cell("timestamp")
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail("timestamp", f"{text!r} is not an ISO 8601 time such as 2026-11-02T09:14:00") from None
-    when = when.replace(tzinfo=None)  # the store's wall time is what the model runs on
+        when = parse_timestamp(text, day_first)
+    except ValueError as exc:
+        raise fail("timestamp", str(exc)) from None
     sku = cell("sku")
     text = cell("quantity")
     try:
@@ -118,3 +124,42 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
         if promised < when.date():
             raise fail("promised_date", f"{promised} is before the order was placed ({when.date()})")
     return when, sku, quantity, region, promised
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+_YEAR_FIRST = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+
+
+def parse_timestamp(text: str, day_first: bool | None = None) -> datetime:
+    """An order log's timestamp as a naive wall-clock datetime (a time zone is dropped: the
+    store's wall time is what the model runs on). ValueError says what was wrong and what to do."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
+    text = " ".join(text.split())
+    if _YEAR_FIRST.match(text):
+        dates = ["%Y/%m/%d"]
+    elif m := _NUMERIC_DATE.match(text):
+        if day_first is None:
+            a, b = int(m.group(1)), int(m.group(3))
+            if a <= 12 and b <= 12:
+                reading = f"could be day {a} of month {b} or month {a}, day {b}"
+            else:
+                reading = "is day first" if a > 12 else "is month first"
+            raise ValueError(f"{text!r} {reading}; say how this log writes dates with --day-first or "
+                             "--month-first (keepword reads a whole log one way and never guesses)")
+        sep = m.group(2)
+        dates = [f"%d{sep}%m{sep}%Y" if day_first else f"%m{sep}%d{sep}%Y"]
+    else:
+        raise ValueError(f"{text!r} is not a time keepword reads; write ISO 8601 (2026-11-02T09:14:00) "
+                         "or DD/MM/YYYY HH:MM with --day-first (MM/DD/YYYY with --month-first)")
+    for form in dates:
+        for clock in _TIMES:
+            try:
+                return datetime.strptime(text, form + clock)
+            except ValueError:
+                continue
+    form = "YYYY/MM/DD" if dates == ["%Y/%m/%d"] else ("DD/MM/YYYY" if day_first else "MM/DD/YYYY")
+    raise ValueError(f"{text!r} is not a date and time read as {form} HH:MM (or HH:MM:SS, optionally AM/PM)")

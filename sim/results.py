@@ -7,23 +7,28 @@ samples, orders within one replication are not. Daily tallies are summed over re
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from keepword.errors import BadInput
 from keepword.records import Figure, Tally
 from keepword.stats import mean_interval
 from sim.tallies import KINDS, ReplicationResult
 
-__all__ = ["FIGURES", "figures_for", "honest_promise", "per_replication", "percentile", "smallest_meeting",
-           "tallies_for"]
+__all__ = ["FIGURES", "StaffAnswer", "figures_for", "honest_promise", "per_replication", "percentile",
+           "smallest_meeting", "staff_needed", "tallies_for", "write_results_csv"]
 
 FIGURES = (
     "on_time_rate", "late_dispatch_rate", "stock_claim_accuracy", "email_on_time_rate",
-    "support_wait_mean_min", "support_wait_p90_min", "support_hangup_rate", "utilisation_packers",
-    "orders_per_day", "honest_promise_days", "warehouse_wait_mean_min", "warehouse_wait_share",
-    "warehouse_queue_mean", "warehouse_arrivals_per_min",
+    "support_wait_mean_min", "support_wait_p90_min", "support_hangup_rate", "support_wait_share",
+    "support_answered_wait_mean_min", "utilisation_packers", "orders_per_day", "orders_per_day_peak",
+    "honest_promise_days", "warehouse_wait_mean_min", "warehouse_wait_share", "warehouse_queue_mean",
+    "warehouse_arrivals_per_min",
 )
 
 
@@ -57,6 +62,7 @@ def per_replication(r: ReplicationResult, target: float) -> dict[str, float | No
     """Every figure for one replication (None where it has no denominator)."""
     t, d = r.totals, r.daily
     calls = sum(d["calls"])
+    answered = calls - sum(d["hangups"])
     entries = t["queue_entries"]
     return {
         "on_time_rate": _rate(r, "delivery_date"),
@@ -66,8 +72,11 @@ def per_replication(r: ReplicationResult, target: float) -> dict[str, float | No
         "support_wait_mean_min": sum(d["wait_sum"]) / calls if calls else None,
         "support_wait_p90_min": percentile(r.waits, 0.9),
         "support_hangup_rate": sum(d["hangups"]) / calls if calls else None,
+        "support_wait_share": sum(d["calls_waited"]) / calls if calls else None,
+        "support_answered_wait_mean_min": sum(d["answered_wait_sum"]) / answered if answered else None,
         "utilisation_packers": t["busy_min"] / t["on_duty_min"] if t["on_duty_min"] else None,
         "orders_per_day": sum(d["orders"]) / r.days,
+        "orders_per_day_peak": float(max(d["orders"])),
         "honest_promise_days": honest_promise(r.lead_days, target),
         "warehouse_wait_mean_min": t["queue_wait_sum"] / entries if entries else None,
         "warehouse_wait_share": t["queue_waited"] / entries if entries else None,
@@ -133,17 +142,89 @@ def tallies_for(results: Sequence[ReplicationResult], group: str) -> list[Tally]
     return out
 
 
-def smallest_meeting(figures: Sequence[Figure], param: str, *, figure: str = "on_time_rate",
-                     target: float = 0.95) -> dict[str, Any]:
+@dataclass(frozen=True)
+class StaffAnswer:
+    """The fewest of a staff level that meets a target, for one setting of the other swept
+    parameters (`others`, "" when nothing else was swept). `best` is None when no swept level
+    meets it; `near` is a smaller level whose mean meets the target but whose interval does not."""
+
+    param: str
+    others: str
+    best: Any
+    best_figure: Figure | None
+    near: Figure | None
+
+    def __repr__(self) -> str:
+        return f"<StaffAnswer {self.param}={self.best} {self.others}>"
+
+
+def staff_needed(figures: Sequence[Figure], param: str, *, figure: str = "on_time_rate",
+                 target: float = 0.95, at_least: bool = True) -> list[StaffAnswer]:
     """For each setting of the other swept parameters, the smallest value of `param` whose
-    `figure` (whole-run mean) reaches `target`; None where no swept value does."""
-    best: dict[str, Any] = {}
+    `figure` meets `target` over its whole 95% interval: the interval's low end at or above
+    `target` (`at_least`), or its high end at or below it.
+
+    On the interval, not the mean: 5 packers at 95.8% ± 1.1% may well be under 95%, and a
+    planner who staffs to the mean is short whenever the model is right at the margin."""
+    groups: dict[str, list[Figure]] = {}
     for fig in figures:
-        if fig.name != figure or "day" in fig.labels or param not in fig.labels:
-            continue
-        others = " ".join(f"{k}={v}" for k, v in fig.labels.items()
-                          if k not in (param, "group", "replications", "target"))
-        best.setdefault(others, None)
-        if fig.value >= target and (best[others] is None or fig.labels[param] < best[others]):
-            best[others] = fig.labels[param]
-    return best
+        if fig.name == figure and "day" not in fig.labels and param in fig.labels:
+            others = " ".join(f"{k}={v}" for k, v in fig.labels.items()
+                              if k not in (param, "group", "replications", "target"))
+            groups.setdefault(others, []).append(fig)
+    answers = []
+    for others, figs in groups.items():
+        figs = sorted(figs, key=lambda f: f.labels[param])
+        best = next((f for f in figs if _meets(f, target, at_least, interval=True)), None)
+        near = next((f for f in figs if _meets(f, target, at_least, interval=False)
+                     and (best is None or f.labels[param] < best.labels[param])), None)
+        answers.append(StaffAnswer(param, others, best.labels[param] if best else None, best, near))
+    return answers
+
+
+def _meets(fig: Figure, target: float, at_least: bool, *, interval: bool) -> bool:
+    bound = (fig.lo if at_least else fig.hi) if interval else None
+    value = fig.value if bound is None else bound
+    return value >= target if at_least else value <= target
+
+
+def smallest_meeting(figures: Sequence[Figure], param: str, *, figure: str = "on_time_rate",
+                     target: float = 0.95, at_least: bool = True) -> dict[str, Any]:
+    """`staff_needed` as {others: smallest value or None}."""
+    return {a.others: a.best for a in staff_needed(figures, param, figure=figure, target=target, at_least=at_least)}
+
+
+def write_results_csv(path: Path, figures: Sequence[Figure], groups: Sequence[str]) -> None:
+    """`--csv`: one row per group, for a spreadsheet. Columns: group, the group's labels (sweep
+    parameters, replay), replications, then each whole-run figure as NAME, NAME_low, NAME_high
+    (the 95% interval); rates are shares (0.953), not percentages."""
+    whole = [f for f in figures if "day" not in f.labels]
+    label_names: list[str] = []
+    for f in whole:
+        for k in f.labels:
+            if k not in ("group", "replications", "target") and k not in label_names:
+                label_names.append(k)
+    names = [n for n in FIGURES if any(f.name == n for f in whole)]
+    columns = ["group", *label_names, "replications"]
+    for n in names:
+        columns += [n, f"{n}_low", f"{n}_high"]
+    rows: dict[str, dict[str, Any]] = {g: {"group": g} for g in groups}
+    for f in whole:
+        row = rows.setdefault(str(f.labels.get("group")), {"group": f.labels.get("group")})
+        for k in label_names:
+            if k in f.labels:
+                row[k] = f.labels[k]
+        row["replications"] = max(row.get("replications", 0), f.labels.get("replications", 0))
+        row[f.name], row[f"{f.name}_low"], row[f"{f.name}_high"] = f.value, f.lo, f.hi
+    try:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, columns, restval="")
+            writer.writeheader()
+            for group in rows:
+                writer.writerow({k: _cell(v) for k, v in rows[group].items()})
+    except OSError as exc:
+        raise BadInput(f"--csv {path}: cannot write: {exc}") from None
+
+
+def _cell(value: Any) -> Any:
+    return f"{value:.6g}" if isinstance(value, float) else value

@@ -20,6 +20,7 @@ __all__ = ["STREAMS", "Streams"]
 STREAMS = (
     "arrivals", "sku", "quantity", "region", "transit", "pick_pack", "lead_time",
     "email", "support_calls", "support_handle", "support_patience", "replay", "store",
+    "support_background",
 )
 
 

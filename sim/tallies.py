@@ -30,6 +30,8 @@ class Tallies:
         self.calls = [0] * n
         self.hangups = [0] * n
         self.wait_sum = [0.0] * n
+        self.calls_waited = [0] * n  # calls that found every agent busy
+        self.answered_wait_sum = [0.0] * n  # waits of the calls an agent answered
         self.waits: Counter[int] = Counter()  # support wait in WAIT_BIN units -> calls
         self.lead_days: Counter[int] = Counter()  # working days from order to delivery -> orders
         self.busy_min = 0.0  # packer minutes spent on orders (service started in the horizon)
@@ -48,18 +50,25 @@ class Tallies:
     def grow(self, day: int) -> None:
         extra = day + 1 - len(self.orders)
         if extra > 0:
-            for lst in (self.orders, self.calls, self.hangups, *self.kept.values(), *self.broken.values()):
+            for lst in (self.orders, self.calls, self.hangups, self.calls_waited, *self.kept.values(),
+                        *self.broken.values()):
                 lst.extend([0] * extra)
             self.wait_sum.extend([0.0] * extra)
+            self.answered_wait_sum.extend([0.0] * extra)
 
-    def call(self, day: int, wait: float, hung_up: bool) -> None:
+    def call(self, day: int, wait: float, hung_up: bool, waited: bool = True) -> None:
+        """One call made on `day` that waited `wait` minutes; `waited`: it found every agent busy."""
         if day >= len(self.calls):
             self.grow(day)
         self.calls[day] += 1
         self.wait_sum[day] += wait
         self.waits[int(wait / WAIT_BIN)] += 1
+        if waited:
+            self.calls_waited[day] += 1
         if hung_up:
             self.hangups[day] += 1
+        else:
+            self.answered_wait_sum[day] += wait
 
     def result(self, replication: int, start: date, days: int, end_min: float) -> ReplicationResult:
         """Freeze the counts for the first `days` days (claims are tallied by the order's day)."""
@@ -70,6 +79,8 @@ class Tallies:
             "calls": self.calls[:days],
             "hangups": self.hangups[:days],
             "wait_sum": self.wait_sum[:days],
+            "calls_waited": self.calls_waited[:days],
+            "answered_wait_sum": self.answered_wait_sum[:days],
         }
         for k in KINDS:
             daily[f"{k}.kept"] = self.kept[k][:days]

@@ -144,13 +144,3 @@ def test_cluster_without_dask_is_bad_input(tmp_path, scenario, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with open_ledger(tmp_path / "l.db") as ledger, pytest.raises(BadInput, match=r"keepword\[cluster\]"):
         simulate(scenario, ledger=ledger, cluster="tcp://127.0.0.1:8786", progress=False)
-
-
-def test_a_dask_cluster_gives_the_same_numbers_as_this_process(tmp_path, scenario):
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            open_ledger(tmp_path / "l.db") as ledger:
-        remote = simulate(scenario, ledger=ledger, replications=2, cluster=cluster.scheduler_address, progress=False)
-        here = simulate(scenario, ledger=ledger, replications=2, processes=1, progress=False)
-        assert ledger.runs([remote.run_id])[0].params["cluster"] == cluster.scheduler_address
-    assert values(remote.figures) == values(here.figures)

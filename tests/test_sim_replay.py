@@ -69,7 +69,7 @@ def test_promised_dates_in_the_log_are_the_delivery_claims(tmp_path):
 @pytest.mark.parametrize(("row", "message"), [
     ("2026-11-02T10:00:00,SKU-1,0,near,", "orders.csv:3: quantity: must be at least 1 (got 0)"),
     ("2026-11-02T10:00:00,SKU-1,two,near,", "orders.csv:3: quantity: 'two' is not a whole number"),
-    ("yesterday,SKU-1,1,near,", "orders.csv:3: timestamp: 'yesterday' is not an ISO 8601 time"),
+    ("yesterday,SKU-1,1,near,", "orders.csv:3: timestamp: 'yesterday' is not a time keepword reads"),
     ("2026-11-02T10:00:00,SKU-1,1,mars,", "orders.csv:3: region: unknown region 'mars'"),
     ("2026-11-02T10:00:00,,1,near,", "orders.csv:3: sku: empty"),
     ("2026-11-02T10:00:00,SKU-1,1,near,2026-11-01", "orders.csv:3: promised_date: 2026-11-01 is before"),

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
 
+if TYPE_CHECKING:
+    from keepword.records import Figure
+
 _SHOWN = (  # figure, column, scale, format (the ledger holds all of them; these fit a terminal)
-    ("orders_per_day", "orders/day", 1, "{:.0f}"),
+    ("orders_per_day", "orders/day", 1, "{:,.0f}"),
+    ("orders_per_day_peak", "busiest day", 1, "{:,.0f}"),
     ("on_time_rate", "on time %", 100, "{:.1f}"),
     ("late_dispatch_rate", "late dispatch %", 100, "{:.1f}"),
     ("stock_claim_accuracy", "stock claims %", 100, "{:.1f}"),
@@ -20,6 +24,13 @@ _SHOWN = (  # figure, column, scale, format (the ledger holds all of them; these
     ("utilisation_packers", "packers busy %", 100, "{:.0f}"),
     ("honest_promise_days", "honest promise days", 1, "{:.0f}"),
 )
+
+# swept staff -> (figure, it must be at least the target (else at most 1 - target), who, the goal)
+_STAFF = {
+    "packers": ("on_time_rate", True, "packers per shift", "an on-time rate of at least {:.0%}"),
+    "agents": ("support_hangup_rate", False, "support agents", "at most {:.0%} of callers hanging up"),
+    "support.agents": ("support_hangup_rate", False, "support agents", "at most {:.0%} of callers hanging up"),
+}
 
 
 @app.command("simulate")
@@ -31,35 +42,50 @@ def simulate_command(
     processes: Annotated[int | None, typer.Option(help="Worker processes (default: one per core; 1 runs in this process).")] = None,
     cluster: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
     replay: Annotated[Path | None, typer.Option(help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
+    day_first: Annotated[bool | None, typer.Option("--day-first/--month-first", help="With --replay: read 04/11/2026 as 4 November (--day-first) or April 11 (--month-first); a log with such dates needs one.", show_default=False)] = None,
     scale: Annotated[float, typer.Option(help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
     orders_out: Annotated[Path | None, typer.Option(help="Also write every order of replication 0 to this CSV.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table (every whole-run figure with its interval, one row per group) to this CSV.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
     """Model the store's order flow: on-time rate, late dispatch, support wait, honest promise."""
+    from keepword.ledger import open_ledger
+    from sim.api import plan_simulation, simulate
+
+    # every input is read and checked first: bad input never creates or changes a ledger
+    plan = plan_simulation(scenario, replications=replications, sweeps=sweep, seed=seed, processes=processes,
+                           cluster=cluster, replay=replay, scale=scale, day_first=day_first,
+                           orders_out=orders_out, csv_out=csv)
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    with open_ledger(ledger) as book:
+        result = simulate(plan, ledger=book, progress=progress)
+    about = "" if replay is None else f" of {replay}" + (f" (x{scale:g})" if scale != 1 else "")
+    _print_table(f"simulate run #{result.run_id}{about}: mean ± half the 95% interval over replications",
+                 result.groups, result.figure)
+    target = plan.config.run.target
+    for line in _staffing(result.figures, [s.partition("=")[0].strip() for s in sweep or []], target):
+        console.print(line, soft_wrap=True)
+    if csv is not None:
+        console.print(f"The table is also in {csv} (rates as shares, with _low and _high columns).", soft_wrap=True)
+    console.print(f"Written to {ledger} as run #{result.run_id}; `keepword report` charts it.")
+    return result.exit_code
+
+
+def _print_table(title: str, groups: list[str], figure: Any) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    from keepword.ledger import open_ledger
-    from sim.api import load_sim_config, simulate
-    from sim.results import smallest_meeting
-
-    load_sim_config(scenario)  # bad input is refused before the ledger is opened, let alone created
-    with open_ledger(ledger) as book:
-        result = simulate(scenario, ledger=book, replications=replications, sweeps=sweep, seed=seed,
-                          processes=processes, cluster=cluster, replay=replay, scale=scale,
-                          orders_out=orders_out, progress=progress)
-    table = Table(box=box.SIMPLE_HEAD, title_justify="left",
-                  title=f"simulate run #{result.run_id}: mean ± half the 95% interval over replications")
+    table = Table(box=box.SIMPLE_HEAD, title_justify="left", title=title)
     table.add_column("group", no_wrap=True)
-    for _, title, _, _ in _SHOWN:
-        table.add_column(title)
-    for group in result.groups:
+    for _, heading, _, _ in _SHOWN:
+        table.add_column(heading)
+    for group in groups:
         cells = []
         for name, _, scale, fmt in _SHOWN:
             try:
-                fig = result.figure(name, group)
+                fig = figure(name, group)
             except KeyError:
                 cells.append("-")
                 continue
@@ -67,15 +93,37 @@ def simulate_command(
             cells.append(f"{fmt.format(fig.value * scale)} ± {fmt.format(half * scale)}")
         table.add_row(group, *cells)
     # A pipe or a file gets Rich's 80 columns by default, which wraps every cell; give it room.
-    wide = console if console.is_terminal else Console(width=170)
+    wide = console if console.is_terminal else Console(width=190)
     wide.print(table)
-    if any(s.startswith("packers=") for s in sweep or []):
-        target = next((f.labels["target"] for f in result.figures if "target" in f.labels), 0.95)
-        for others, best in smallest_meeting(result.figures, "packers", target=target).items():
-            where = f" with {others}" if others else ""
-            if best is None:
-                console.print(f"No swept packer level keeps the on-time rate at {target:.0%}{where}.")
+
+
+def _staffing(figures: list[Figure], swept: list[str], target: float) -> list[str]:
+    """"Fewest packers / agents" lines for the swept staff, decided on the 95% interval."""
+    from sim.results import staff_needed
+
+    lines = []
+    for param in swept:
+        if param not in _STAFF:
+            continue
+        name, at_least, who, goal_text = _STAFF[param]
+        goal = target if at_least else round(1 - target, 6)
+        bound = "low" if at_least else "high"
+        lines.append(f"Fewest {who} for {goal_text.format(goal)}, decided on the {bound} end of the 95% "
+                     "interval (not the mean):")
+        for answer in staff_needed(figures, param, figure=name, target=goal, at_least=at_least):
+            where = f"with {answer.others}: " if answer.others else ""
+            if answer.best_figure is None:
+                text = f"  {where}none of the swept levels"
             else:
-                console.print(f"Fewest packers per shift for an on-time rate of {target:.0%}{where}: {best}")
-    console.print(f"Written to {ledger} as run #{result.run_id}; `keepword report` charts it.")
-    return result.exit_code
+                text = f"  {where}{answer.best} ({_bounds(answer.best_figure, bound)})"
+            if answer.near is not None:
+                end = answer.near.lo if at_least else answer.near.hi
+                text += (f"; {answer.near.labels[param]} reach {answer.near.value:.1%} on average, "
+                         f"but the {bound} end is {(answer.near.value if end is None else end):.1%}")
+            lines.append(text)
+    return lines
+
+
+def _bounds(fig: Figure, bound: str) -> str:
+    end = fig.lo if bound == "low" else fig.hi
+    return f"{fig.value:.1%}, {bound} end {(fig.value if end is None else end):.1%}"
