@@ -118,6 +118,10 @@ class Tolerances(_Strict):
     email_within_seconds: float = Field(default=120.0, gt=0)
 
 
+ResourceType = Literal["image", "font", "media", "stylesheet", "script", "texttrack", "manifest", "other"]
+_QUIET: tuple[ResourceType, ...] = ("image", "font", "media")
+
+
 class BlockSettings(_Strict):
     """What shoppers do not load, because it says nothing about a promise: resource `types`
     (default images, fonts and media: the pages' words and numbers are all keepword reads), and,
@@ -125,8 +129,7 @@ class BlockSettings(_Strict):
     (a payment widget, a CDN the checkout's scripts come from). Blocking saves the browser's CPU
     time, which is what limits how many shoppers a machine runs at once."""
 
-    types: list[Literal["image", "font", "media", "stylesheet", "script", "texttrack", "manifest", "other"]] = \
-        Field(default_factory=lambda: ["image", "font", "media"])
+    types: list[ResourceType] = Field(default_factory=lambda: list(_QUIET))
     third_party: bool = False
     allow_hosts: list[str] = Field(default_factory=list)
 
