@@ -185,7 +185,8 @@ def _fill(shopper: Shopper, values: dict[str, str]) -> None:
         roles.locate(find).first.fill(values[key])
 
 
-def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: int) -> str | None:
+def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: int,
+                     success: tuple[str, ...] = ("added", "placed")) -> str | None:
     """After an action, wait until the page shows one of the outcomes (looked at in the order
     given, so a refusal shown on the same URL is not taken for success), or the store fails
     (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None)."""
@@ -203,8 +204,11 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
                 if page_says(page, says, present=shopper.roles.present):
                     if says.url is not None:
                         page.wait_for_load_state(shopper.load_state)
-                    # a URL that matches can still be an error page: the store's answer decides
-                    return "store_failed" if shopper.watch.failure(mark) is not None else name
+                    # A success whose URL matches can still be an error page: the store's answer
+                    # decides. A refusal is one even if the store answered it with a 5xx (EverShop
+                    # refuses "not enough stock" with HTTP 500): the page said what happened.
+                    failed = name in success and shopper.watch.failure(mark) is not None
+                    return "store_failed" if failed else name
             except PlaywrightError:
                 break  # the page is navigating: look again once it has
         if shopper.watch.failure(mark) is not None or shopper.error_page():

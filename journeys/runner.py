@@ -61,8 +61,11 @@ def shop(
     journeys_per_shopper: int | None = None,
     base_url: str | None = None,
     progress: Progress | bool | None = None,
+    browser_ws: str | None = None,
 ) -> ShopResult:
-    """Run every journey of the scenario; returns the counts and the CLI's exit code."""
+    """Run every journey of the scenario; returns the counts and the CLI's exit code. With
+    `browser_ws`, every shopper's browser is on a Playwright browser server (another machine);
+    the records still come back to this process, the one ledger writer."""
     names = list(scenario.journeys)
     folder = Path(scenario.path).resolve().parent if scenario.path else None
     fns = {name: resolve(name, folder) for name in names}  # bad names fail before anything starts
@@ -77,7 +80,8 @@ def shop(
                                                  mail_dir=mail_dir, work_dir=data))
         params = shop_params(scenario, profile, base_url=target.base_url, shoppers=shoppers,
                              journeys_per_shopper=per, journeys=names,
-                             mail_dir=str(mail_dir.resolve()) if mail_dir else None)
+                             mail_dir=str(mail_dir.resolve()) if mail_dir else None,
+                             browser="remote" if browser_ws else "local")
         run = stack.enter_context(ledger.running("shop", scenario=str(scenario.path) if scenario.path else None,
                                                  params=params))
         evidence = data / "evidence" / str(run.id)
@@ -86,7 +90,8 @@ def shop(
         stop = threading.Event()
         workers = [
             threading.Thread(target=_worker, name=f"shopper-{k}", daemon=True,
-                             args=(k, [p for p in plan if p[1] == k], fns, target, scenario, evidence, inbox, stop))
+                             args=(k, [p for p in plan if p[1] == k], fns, target, scenario, evidence, inbox, stop,
+                                   browser_ws))
             for k in range(shoppers)
         ]
         totals = {"kept": 0, "broken": 0, "inconclusive": 0, "open": 0, "harness": 0, "store_errors": 0,
@@ -151,20 +156,21 @@ def _worker(
     evidence: Path,
     inbox: queue.Queue[tuple[str, Any]],
     stop: threading.Event,
+    browser_ws: str | None = None,
 ) -> None:
-    """One shopper thread: its own Playwright and browser, a new context per journey."""
+    """One shopper thread: its own Playwright and browser (or a remote one), a new context per journey."""
     try:
         from playwright.sync_api import sync_playwright
 
         from journeys.session import new_context, new_shopper
         from journeys.shopper import Stopped
-        from keepword.browser import launch_args
+        from keepword.browser import open_browser
 
         def sink(records: list[Record]) -> None:
             inbox.put(("records", records))
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(**launch_args())
+            browser = open_browser(playwright, browser_ws)
             try:
                 # One context per shopper, its cookies cleared between journeys: each journey
                 # is a new visitor (new session, empty basket) without paying for a new context.

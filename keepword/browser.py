@@ -20,7 +20,7 @@ from typing import Any
 
 from keepword.errors import HarnessError
 
-__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args"]
+__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args", "open_browser"]
 
 LAUNCH_FLAGS = [
     "--no-sandbox",
@@ -77,6 +77,23 @@ def launch_args(headless: bool = True, **extra: Any) -> dict[str, Any]:
         args["executable_path"] = exe
     args.update(extra)
     return args
+
+
+def open_browser(playwright: Any, browser_ws: str | None = None) -> Any:
+    """Chromium for a shopper: launched here, or, with `browser_ws` (a Playwright browser
+    server's `ws://` endpoint, e.g. `python -m playwright launch-server --browser chromium`),
+    a browser on another machine. A remote browser that cannot be reached is a harness error
+    that names the endpoint."""
+    if not browser_ws:
+        return playwright.chromium.launch(**launch_args())
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return playwright.chromium.connect(browser_ws, timeout=30_000)
+    except PlaywrightError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HarnessError(f"--browser-ws {browser_ws}: cannot connect to the browser server ({first}); is "
+                           "`playwright launch-server` running there, and is the endpoint its full ws:// URL?") from None
 
 
 def ensure() -> str:

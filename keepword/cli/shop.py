@@ -19,6 +19,10 @@ def shop_command(
                                                              help="Journeys per shopper (default: the scenario's).")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Shop the store at this URL instead of the profile's.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    browser_ws: Annotated[str | None, typer.Option(
+        "--browser-ws", envvar="KEEPWORD_BROWSER_WS",
+        help="Shop with browsers on a Playwright browser server (its ws:// endpoint) instead of launching them here.",
+    )] = None,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
     """Shop the store the way customers do and record every promise it makes and keeps.
@@ -36,6 +40,9 @@ def shop_command(
             base_url = check_http_url(base_url)
         except ValueError as exc:
             raise BadInput(f"--base-url {exc}") from None
+    if browser_ws is not None and not browser_ws.startswith(("ws://", "wss://")):
+        raise BadInput(f"--browser-ws {browser_ws!r}: give the browser server's ws:// (or wss://) endpoint, as "
+                       "`python -m playwright launch-server` prints it")
     from journeys.bundled import resolve
     from journeys.runner import shop
     from keepword.cli.progress import shopping
@@ -48,7 +55,7 @@ def shop_command(
         resolve(name, scenario.resolve().parent)
     with open_ledger(ledger) as book:
         result = shop(loaded, ledger=book, shoppers=shoppers, journeys_per_shopper=journeys_per_shopper,
-                      base_url=base_url, progress=shopping if progress else None)
+                      base_url=base_url, progress=shopping if progress else None, browser_ws=browser_ws)
     for message in result.store_messages[:5]:
         console.print(f"store error: {message}", markup=False, highlight=False, soft_wrap=True)
     for message in result.harness_messages[:5]:
