@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from platforms.fixtures import evershop, evershop_server, opencart, opencart_server  # noqa: F401 (fixtures)
 
 from demo_store.testing import StoreHandle, running_store
 from keepword.mail import MailSinkHandle, running_mail_sink
