@@ -116,8 +116,7 @@ def place_order(page: Page, base_url: str, *, email: str, quantity: int = 1, pro
     page.goto(base + "/cart", wait_until=WAIT)
     line = page.locator(".cart__item").filter(has_text=product)
     basket_line_total = line.locator(".text-right").inner_text()
-    basket_total = page.locator(".cart__total__summary .summary__row, .cart__total__summary > div").filter(
-        has_text="Total").last.inner_text()
+    basket_total = page.locator(".cart__total__summary .summary__row").filter(has_text="Total").inner_text()
     _hydrated(page, ".shopping-cart-checkout-btn button")
     page.get_by_role("button", name="Proceed to checkout").click()
     page.wait_for_url("**/checkout", wait_until=WAIT)
@@ -133,18 +132,18 @@ def place_order(page: Page, base_url: str, *, email: str, quantity: int = 1, pro
     page.click("[id='field-shippingAddress.province']")  # its list loads with the country
     page.get_by_role("option", name="California", exact=True).click()
     page.fill("[id='field-shippingAddress.postcode']", "90001")
-    method = page.get_by_role("radio", name="Standard Delivery")  # appears once the address is complete
+    method = page.locator(".shipping-methods-list label", has_text="Standard Delivery")  # once the address is complete
     expect(method).to_be_visible(timeout=PATIENCE)
-    shipping_choice = page.locator("label, div").filter(has=method).filter(has_text="$").last.inner_text()
+    shipping_choice = method.inner_text()
     with page.expect_response("**/shippingMethods", timeout=PATIENCE):
-        method.click()
+        method.get_by_role("radio").click()
     page.get_by_role("radio", name="Cash on Delivery").click()
     page.get_by_role("button", name="Place Order").click()
     page.wait_for_url("**/checkout/success/*", wait_until=WAIT, timeout=PATIENCE)
     order_uuid = page.url.rstrip("/").rsplit("/", 1)[1]
     success_text = page.get_by_text(re.compile(r"Order #\d+ is confirmed")).inner_text()
     order_number = re.search(r"#(\d+)", success_text).group(1)  # type: ignore[union-attr]
-    success_total = page.locator("main").get_by_text(re.compile(r"^\$[\d,.]+$")).last.inner_text()
+    success_total = page.locator(".order__total__summary .summary__row").filter(has_text="Total").inner_text()
     return Placed(order_number, order_uuid, listing_price, product_price, basket_line_total, basket_total,
                   shipping_choice, success_total, success_text)
 

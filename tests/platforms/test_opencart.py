@@ -24,8 +24,8 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-@pytest.mark.parametrize("quantity", [1, 2])
-def test_bare_checkout_places_an_order_in_the_database_and_mails_it(opencart, page, quantity):
+def test_bare_checkout_places_an_order_in_the_database_and_mails_it(opencart, page):
+    quantity = 2  # the benchmark runs 1 and 2; 2 is where line totals and unit prices part
     email = f"bare-oc-{quantity}@shoppers.example.test"
     result = checkout(page, opencart.url, opencart.mail.mailbox, email=email, quantity=quantity)
 
@@ -46,15 +46,16 @@ def test_bare_checkout_places_an_order_in_the_database_and_mails_it(opencart, pa
 
 def test_price_and_stock_levers_change_the_product_page_until_restored(opencart):
     iphone = opencart.product("iPhone")
+    listing = opencart.url + "index.php?route=product/category&path=20"
     status, before = _get(iphone.url)
     assert status == 200 and "$121.20" in before and "Availability: In Stock" in before
+    assert "$121.20" in _get(listing)[1]  # now in OpenCart's product-list cache
 
     opencart.set_price(iphone.id, Decimal("50.00"))
     opencart.set_stock(iphone.id, 0)
     status, after = _get(iphone.url)
-    assert status == 200 and "$60.00" in after and "Availability: In Stock" not in after
-    _, listing = _get(opencart.url + "index.php?route=product/category&path=20")
-    assert "$60.00" in listing  # the product-list cache was cleared, as the admin does
+    assert status == 200 and "$60.00" in after and "Availability: Out Of Stock" in after
+    assert "$60.00" in _get(listing)[1]  # the product-list cache was cleared, as the admin does
 
     opencart.restore()
     assert opencart.product("iPhone") == iphone
