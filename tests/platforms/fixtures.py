@@ -13,6 +13,7 @@ line naming the install command.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from .evershop import EverShop, evershop_home, running_evershop
 from .opencart import OpenCart, opencart_home, running_opencart
 from .store import NotInstalled
 
-__all__ = ["evershop", "evershop_server", "opencart", "opencart_server"]
+__all__ = ["evershop", "evershop_server", "opencart", "opencart_server", "platform_browser", "platform_page"]
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +62,27 @@ def evershop(evershop_server: EverShop) -> Iterator[EverShop]:
     """The session's EverShop; every change a test makes through it is undone after the test."""
     yield evershop_server
     evershop_server.restore()
+
+
+@pytest.fixture(scope="module")
+def platform_browser() -> Iterator[Any]:
+    """Chromium (keepword's launch flags) for one test module. Not pytest-playwright's `browser`:
+    that one keeps a sync Playwright running for the whole session, and every later test on the
+    same worker that starts its own (`sync_playwright()`) then fails with "using Playwright Sync
+    API inside the asyncio loop"."""
+    from playwright.sync_api import sync_playwright
+
+    from keepword.browser import launch_args
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_args())
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def platform_page(platform_browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies) for one test."""
+    context = platform_browser.new_context()
+    yield context.new_page()
+    context.close()

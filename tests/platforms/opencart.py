@@ -9,8 +9,9 @@ private MariaDB from the template, `php -S` with keepword's env-driven config), 
 
 Store facts a test needs: the clock is the machine's real clock in UTC (`config_timezone`, PHP's
 `date.timezone` and MariaDB's session time zone all say UTC; OpenCart has no clock of its own);
-prices are stored before tax and shown with UK VAT (20 %) and an eco tax of 2.00 per item where
-the product's tax class says so; the currency is US dollars.
+prices are stored before tax and shown with UK VAT (20 %) where the product's tax class says so
+(the demo's fixed eco tax and the tax on shipping are removed at install); the currency is US
+dollars.
 """
 
 from __future__ import annotations

@@ -25,11 +25,11 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def test_bare_checkout_places_an_order_in_the_database_mails_it_and_tracks_it(evershop, page, browser):
+def test_bare_checkout_places_an_order_in_the_database_mails_it_and_tracks_it(evershop, platform_page, platform_browser):
     quantity = 2  # the benchmark runs 1 and 2; 2 is where line totals and unit prices part
     email = f"bare-es-{quantity}@shoppers.example.test"
-    result = checkout(page, evershop.url, evershop.mail.mailbox, email=email, quantity=quantity,
-                      ship=evershop.ship, browser=browser)
+    result = checkout(platform_page, evershop.url, evershop.mail.mailbox, email=email, quantity=quantity,
+                      ship=evershop.ship, browser=platform_browser)
 
     order = next(o for o in evershop.orders() if o.id == result.placed.order_number)
     assert (order.email, order.uuid) == (email, result.placed.order_uuid)
@@ -79,10 +79,10 @@ def test_shipping_lever_writes_the_rate(evershop):
     assert evershop.db.query("SELECT cost FROM core_shipping_method_rate") == [["6.0000"]]
 
 
-def test_mail_outage_at_place_order_loses_the_email_for_good(evershop, page):
+def test_mail_outage_at_place_order_loses_the_email_for_good(evershop, platform_page):
     email = "outage-es@shoppers.example.test"
     evershop.mail_down()
-    placed = place_order(page, evershop.url, email=email)
+    placed = place_order(platform_page, evershop.url, email=email)
 
     assert placed.success_text.startswith(f"Order #{placed.order_number} is confirmed. We\u2019ve emailed a receipt")
     assert [o.email for o in evershop.orders() if o.id == placed.order_number] == [email]

@@ -24,10 +24,10 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def test_bare_checkout_places_an_order_in_the_database_and_mails_it(opencart, page):
+def test_bare_checkout_places_an_order_in_the_database_and_mails_it(opencart, platform_page):
     quantity = 2  # the benchmark runs 1 and 2; 2 is where line totals and unit prices part
     email = f"bare-oc-{quantity}@shoppers.example.test"
-    result = checkout(page, opencart.url, opencart.mail.mailbox, email=email, quantity=quantity)
+    result = checkout(platform_page, opencart.url, opencart.mail.mailbox, email=email, quantity=quantity)
 
     order = next(o for o in opencart.orders() if o.id == result.order_id)
     assert order.email == email
@@ -80,10 +80,10 @@ def test_shipping_and_order_total_levers_write_the_database(opencart):
     assert opencart.db.query("SELECT `value` FROM oc_setting WHERE `key` = 'shipping_flat_cost'") == [["5.00"]]
 
 
-def test_mail_outage_at_place_order_loses_the_email_not_the_order(opencart, page):
+def test_mail_outage_at_place_order_loses_the_email_not_the_order(opencart, platform_page):
     email = "outage-oc@shoppers.example.test"
     opencart.mail_down()
-    placed = place_order(page, opencart.url, email=email)
+    placed = place_order(platform_page, opencart.url, email=email)
 
     assert placed.success_text == "Your order has been placed!"  # the shopper is told nothing
     assert [o.email for o in opencart.orders() if o.email == email] == [email]
