@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .processes import PlatformError, Service, chown_tree, free_port, service_user, start
 
-__all__ = ["MariaDB", "PostgreSQL", "literal"]
+__all__ = ["PG_BIN", "MariaDB", "PostgreSQL", "literal"]
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from keepword.mail import MailSinkHandle
 
-from .databases import PostgreSQL, literal
+from .databases import PG_BIN, PostgreSQL, literal
 from .processes import PlatformError, Service, free_port, scratch_dir, start
 from .store import Order, OrderLine, PlatformStore, Product, cache_root, not_installed
 
@@ -50,7 +50,9 @@ ADMIN_PASSWORD = "keepword-admin-1"  # a test store on 127.0.0.1; the install sc
 def evershop_home() -> Path:
     """The installed EverShop in the cache; raises NotInstalled (naming the command) if it is not."""
     home = cache_root() / f"evershop-{EVERSHOP_VERSION}"
-    if not (home / ".installed").is_file() or not (home / ".node").is_file():
+    node = home / ".node"
+    if (not (home / ".installed").is_file() or not node.is_file() or not Path(node.read_text().strip()).exists()
+            or not (PG_BIN / "postgres").exists()):
         not_installed(f"EverShop {EVERSHOP_VERSION}", home, INSTALL)
     return home
 
