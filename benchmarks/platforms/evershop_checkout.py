@@ -175,7 +175,7 @@ def main() -> None:
                 seconds.append(time.perf_counter() - started)
                 context.close()
                 print(f"quantity {quantity} run {run + 1}: order {result.placed.order_number} "
-                      f"total {result.placed.success_total} tracking {result.tracking_status!r} in {seconds[-1]:.2f} s")
+                      f"total {result.placed.success_total.splitlines()[-1]} tracking {result.tracking_status!r} in {seconds[-1]:.2f} s")
             print(f"quantity {quantity}: median {statistics.median(seconds):.2f} s over {args.runs}")
         browser.close()
 
