@@ -1,7 +1,8 @@
 """Fixtures the demo-store tests share: a mail sink and a demo store with a stopped clock.
 
 Module-scoped, so each test module gets a store of its own (faults, stock and orders from one
-module never leak into another) while the tests inside a module share one start-up.
+module never leak into another) while the tests inside a module share one start-up. The
+third-party platform fixtures (`opencart`, `evershop`, ...) come from tests/platforms/fixtures.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from platforms.fixtures import (  # noqa: F401 (fixtures)
+    evershop,
+    evershop_server,
+    opencart,
+    opencart_server,
+    platform_browser,
+    platform_page,
+)
 
 from demo_store.testing import StoreHandle, running_store
 from keepword.mail import MailSinkHandle, running_mail_sink
