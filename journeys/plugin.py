@@ -14,7 +14,7 @@ real one and pytest-rerunfailures' `--only-rerun` sees its type):
   and actual values, the step and the screenshot: a failure, never re-run by
   `--only-rerun HarnessError`, even when a harness error came after it;
 * a store error (the store failed in front of the customer: an HTTP 5xx, an error page) raises
-  `StoreFailed`, also a failure and never re-run, a finding about the store as a broken promise
+  `journeys.stops.StoreFailed`, also a failure and never re-run, a finding about the store as a broken promise
   is (with both, `BrokenPromise` lists the store errors too);
 * a harness error (`keepword.errors.HarnessError`) is reported as an error, not a failure;
 * a failing plain `assert` in the test is the test's own check failing: pytest reports it as a
@@ -40,7 +40,7 @@ import pytest
 
 from keepword.errors import HarnessError
 
-__all__ = ["BrokenPromise", "StoreFailed"]
+__all__ = ["BrokenPromise"]
 
 _SHOPPER = pytest.StashKey[Any]()
 _TOKEN = pytest.StashKey[str]()
@@ -52,10 +52,6 @@ _CHECKOUT = Path(__file__).resolve().parents[1]
 
 class BrokenPromise(Exception):
     """The store broke a promise during this test (the message lists each one)."""
-
-
-class StoreFailed(Exception):
-    """The store failed in front of the customer during this test (an HTTP 5xx, an error page)."""
 
 
 # -- options ------------------------------------------------------------------------------------
@@ -220,7 +216,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     shopper = item.stash.get(_SHOPPER, None)
     if shopper is None:
         return (yield)
-    from journeys.shopper import Stopped
+    from journeys.stops import Stopped, StoreFailed
 
     try:
         yield
@@ -274,6 +270,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     excinfo = call.excinfo
     if report.when == "call" and excinfo is not None:
+        from journeys.stops import StoreFailed
+
         if isinstance(excinfo.value, BrokenPromise | StoreFailed):
             report.longrepr = str(excinfo.value)
             setattr(report, _OUTCOME, "broken" if isinstance(excinfo.value, BrokenPromise) else "store_error")
