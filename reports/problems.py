@@ -80,7 +80,7 @@ def _group(card: Scorecard) -> list[Problem]:
     found: dict[tuple[Any, ...], Problem] = {}
     for c in card.broken():
         claimed, broke = c.claim.step or c.claim.source, c.decided_step
-        key = (c.claim.kind, claimed, broke)
+        key: tuple[Any, ...] = (c.claim.kind, claimed, broke)
         what = f"said at {claimed}, seen at {broke}" if claimed != broke else f"disagreed at {broke}"
         found.setdefault(key, Problem(c.claim.kind, what, claimed, broke)).claims.append(c)
     for e in card.store_errors:
@@ -115,7 +115,7 @@ def fix_first(ledger: Ledger, card: Scorecard) -> list[dict[str, Any]]:
     journeys = {j for p in problems for _, _, j in p.seen if j}
     products = _journey_products(ledger, sorted(journeys))
     orders = _journey_orders(card)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in problems:
         seen = p.seen
         hit = {j for _, _, j in seen if j}
