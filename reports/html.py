@@ -19,7 +19,7 @@ from reports import charts
 from reports.images import screenshot
 from reports.model import FIGURE_NAMES, config_label
 
-__all__ = ["interval_text", "pct", "render_html", "safe_href"]
+__all__ = ["interval_text", "pct", "render_html", "safe_href", "short_when"]
 
 _OUTCOME_WORDS = {
     "broken": "broken",
@@ -67,6 +67,19 @@ def when_text(real: str | None, store: str | None) -> str:
     if abs((store_at - real_at).total_seconds()) <= 60:
         return real_text
     return f"{store_at:%a %d %b %Y %H:%M} store time (UTC{store_at:%z}); real time {real_text}"
+
+
+def short_when(real: str | None, store: str | None) -> str:
+    """`when_text` for a table cell: "30 Nov 2026 09:00 store time (08:06 UTC)" where the store
+    keeps a clock of its own, else "30 Nov 2026 08:06 UTC"."""
+    if not real:
+        return ""
+    real_at = datetime.fromisoformat(real).astimezone(UTC)
+    if store:
+        store_at = datetime.fromisoformat(store)
+        if abs((store_at - real_at).total_seconds()) > 60:
+            return f"{store_at:%d %b %Y %H:%M} store time ({real_at:%H:%M:%S} UTC)"
+    return f"{real_at:%d %b %Y %H:%M:%S} UTC"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -289,8 +302,8 @@ def _fix_first(obs: dict[str, Any], broken: dict[str, dict[str, Any]],
             **p,
             "kind_text": "store error" if p["kind"] == "store_error" else p["kind"],
             "products_text": _products_text(p["products"]),
-            "first": when_text(p["first_seen"], p["first_seen_store"]),
-            "last": when_text(p["last_seen"], p["last_seen_store"]),
+            "first": short_when(p["first_seen"], p["first_seen_store"]),
+            "last": short_when(p["last_seen"], p["last_seen_store"]),
             "example_text": said,
             "example_subject": card.get("subject") or card.get("step") or "",
             "example_anchor": card.get("anchor", ""),

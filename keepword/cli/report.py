@@ -21,7 +21,7 @@ def report_command(
     ] = None,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for report.html, summary.json and junit.xml.")
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for report.html, summary.json and junit.xml.")
     ] = DEFAULT_REPORT_DIR,
     fail_under: Annotated[
         list[str] | None,

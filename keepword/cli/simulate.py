@@ -25,18 +25,22 @@ _SHOWN = (  # figure, column, scale, format (the ledger holds all of them; these
 @app.command("simulate")
 def simulate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML with a `simulation:` section.")],
-    replications: Annotated[int | None, typer.Option(help="Independent replications (default: the scenario's run.replications).")] = None,
-    sweep: Annotated[list[str] | None, typer.Option(help="Vary a parameter: packers=3..8, ad_multiplier=1,1.5,2, support.agents=2..4. Repeat for a grid.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of every random stream (same seed, same numbers).")] = None,
-    processes: Annotated[int | None, typer.Option(help="Worker processes (default: one per core; 1 runs in this process).")] = None,
-    cluster: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
-    replay: Annotated[Path | None, typer.Option(help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
-    scale: Annotated[float, typer.Option(help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
-    orders_out: Annotated[Path | None, typer.Option(help="Also write every order of replication 0 to this CSV.")] = None,
+    replications: Annotated[int | None, typer.Option(metavar="N", help="Independent replications (default: the scenario's run.replications).")] = None,
+    sweep: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUES", help="Vary a parameter: packers=3..8, ad_multiplier=1,1.5,2, support.agents=2..4. Repeat for a grid.")] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Seed of every random stream (same seed, same numbers).")] = None,
+    processes: Annotated[int | None, typer.Option(metavar="N", help="Worker processes (default: one per core; 1 runs in this process).")] = None,
+    cluster: Annotated[str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
+    replay: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
+    scale: Annotated[float, typer.Option(metavar="X", help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
+    orders_out: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Also write every order of replication 0 to this CSV.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
-    """Model the store's order flow: on-time rate, late dispatch, support wait, honest promise."""
+    """Model the store's order flow: on-time rate, late dispatch, support wait, honest promise.
+
+    Exit codes: 0 the model ran, however few promises it predicts kept (predictions are not
+    findings about the store; the report charts them), 2 bad input.
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
