@@ -91,7 +91,7 @@ def _no_type_tags() -> None:
     def option_tag(self: Any, ctx: Any) -> str | None:
         if getattr(self, "is_flag", False):
             return None
-        return self.metavar or self.display_type(ctx).strip("<>").upper()
+        return str(self.metavar or self.display_type(ctx).strip("<>").upper())
 
     TyperOption.display_type_rich = option_tag  # type: ignore[method-assign]
     TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
