@@ -355,12 +355,16 @@ def keepword_scenario(pytestconfig: pytest.Config) -> Any:
 def keepword_target(keepword_scenario: Any, pytestconfig: pytest.Config,
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The store: its base URL (--base-url wins), or the demo store started for this session
-    (one per xdist worker) with its mail sink."""
+    (one per xdist worker) with its mail sink. A store keepword did not start sends its e-mails
+    where it sends them: unless the scenario names that folder (`mail: {dir: ...}`), e-mail
+    claims stay open for `keepword follow-up --mail-dir`, never judged against an empty folder."""
     from journeys.target import open_target
 
     base_url = pytestconfig.getoption("base_url", None) or keepword_scenario.base_url
-    mail_dir = keepword_scenario.mail.dir or tmp_path_factory.mktemp("mail")
-    with open_target(keepword_scenario.profile(), base_url=base_url, mail_dir=mail_dir) as target:
+    profile = keepword_scenario.profile()
+    starts_demo = not (base_url or profile.base_url) and profile.demo_store is not None
+    mail_dir = keepword_scenario.mail.dir or (tmp_path_factory.mktemp("mail") if starts_demo else None)
+    with open_target(profile, base_url=base_url, mail_dir=mail_dir) as target:
         yield target
 
 

@@ -40,7 +40,7 @@ def _readme_exit_codes() -> dict[str, str]:
 def test_help_states_the_exit_codes_as_the_readme_does():
     top = keepword("--help").stdout
     readme = _readme_exit_codes()
-    assert set(readme) == {"0", "1", "2", "3", "130"}, readme
+    assert set(readme) == {"0", "1", "2", "3", "4", "130"}, readme
     for code, meaning in readme.items():
         assert re.search(rf"^\s*{code}\s+{re.escape(meaning)}\s*$", top, re.M), (code, meaning)
     assert EXIT_CODES.splitlines()[-1].split()[-1] in top  # the paragraph on the commands that differ
@@ -101,3 +101,13 @@ def test_exit_codes_of_check_runs_and_simulate(tmp_path, capsys):
     assert on_time and float(on_time.group(1)) < 80, out
     assert main(["runs", "--ledger", str(ledger)]) == 0
     assert main(["simulate", str(bad), "--ledger", str(ledger)]) == 2
+
+
+def test_every_file_the_readme_names_under_scenarios_is_shipped_and_valid():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = sorted(set(re.findall(r"\bscenarios/[\w./-]+\.(?:yaml|csv)\b", text)))
+    assert "scenarios/stores/faulty-store.yaml" in named
+    missing = [n for n in named if not (ROOT / n).exists() and not n.endswith(("broken.yaml", "changed.yaml",
+                                                                            "acme.yaml", "x.yaml"))]
+    assert missing == [], missing
+    assert main(["check", *[str(ROOT / n) for n in named if n.endswith(".yaml") and (ROOT / n).exists()]]) == 0

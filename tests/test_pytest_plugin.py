@@ -229,3 +229,27 @@ def test_video_without_any_ffmpeg_is_one_line_saying_what_to_install(pytester, t
     assert errors == ["ERROR: --video needs ffmpeg, and Playwright could not download its own here: install one "
                       "(Debian: `apt-get install ffmpeg`; keepword hands it to Playwright), or leave --video off "
                       "(every broken promise and harness error keeps its screenshot anyway)"], errors
+
+
+def test_a_store_keepword_did_not_start_leaves_email_claims_open(pytester, tmp_path):
+    """With --base-url, the store sends its e-mails where it is told to, not to a folder keepword
+    made up: the e-mail claim stays open for `keepword follow-up --mail-dir`, never broken."""
+    from demo_store.testing import running_store
+    from keepword.mail import running_mail_sink
+
+    with running_mail_sink(tmp_path / "mail") as sink, running_store({
+        "clock": {"speed": 0}, "ground_truth": str(tmp_path / "truth.jsonl"),
+        "mail": {"host": sink.host, "port": sink.port},
+    }) as store:
+        result = _run(pytester, _profile(tmp_path), "--base-url", store.url, journeys="""
+            from journeys.bundled import guest_checkout
+
+            def test_checkout(shopper):
+                guest_checkout(shopper)
+        """)
+    result.assert_outcomes(passed=1)
+    with open_ledger(_ledger(pytester)) as ledger:
+        emails = ledger.claims(kind="email")
+        assert len(emails) == 1
+        assert [v for v in ledger.verdicts() if v.claim_id == emails[0].id] == []
+        assert all(v.outcome == "kept" for v in ledger.verdicts())
