@@ -5,11 +5,16 @@ Order of preference: $KEEPWORD_CHROMIUM; Playwright's own bundled Chromium where
 `ensure()` only, installing one (apt-get on Debian as root, else `playwright install`).
 The flags are what Debian's Chromium needs as root on a machine with no network: without the
 background-networking ones it spends its start-up on refused connections.
+
+Video (pytest-playwright's `--video`) needs an ffmpeg that Playwright downloads with its browsers;
+where it could not, `video_ffmpeg()` hands it the system's (Debian's `ffmpeg` encodes the VP9
+WebM Playwright asks for) through a folder of keepword's own that mirrors Playwright's.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +25,7 @@ from typing import Any
 
 from keepword.errors import HarnessError
 
-__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args", "open_browser"]
+__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args", "open_browser", "video_ffmpeg"]
 
 LAUNCH_FLAGS = [
     "--no-sandbox",
@@ -36,8 +41,13 @@ LAUNCH_FLAGS = [
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
+def _registry() -> Path:
+    """Where Playwright keeps (and looks for) its browsers and its ffmpeg."""
+    return Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+
+
 def _bundled() -> str | None:
-    root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(Path.home() / ".cache" / "ms-playwright")
+    root = str(_registry())
     for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-*/headless_shell"):
         found = sorted(glob.glob(os.path.join(root, pattern)))
         if found:
@@ -94,6 +104,55 @@ def open_browser(playwright: Any, browser_ws: str | None = None) -> Any:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise HarnessError(f"--browser-ws {browser_ws}: cannot connect to the browser server ({first}); is "
                            "`playwright launch-server` running there, and is the endpoint its full ws:// URL?") from None
+
+
+def _ffmpeg_folder() -> str:
+    """The folder name Playwright looks for its ffmpeg in (`ffmpeg-<revision>`), read from the
+    installed driver's browsers.json so that it follows the pinned Playwright."""
+    import playwright
+
+    listing = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    for entry in json.loads(listing.read_text(encoding="utf-8"))["browsers"]:
+        if entry["name"] == "ffmpeg":
+            return f"ffmpeg-{entry['revision']}"
+    raise HarnessError(f"{listing}: no ffmpeg entry; reinstall keepword (pip install -e .)")
+
+
+def video_ffmpeg(cache: Path | None = None) -> Path:
+    """Make sure Playwright can record video, and return the ffmpeg it will use.
+
+    Playwright's own ffmpeg (fetched by `playwright install`) is used where it is. Otherwise the
+    system's `ffmpeg` is linked into a mirror of Playwright's browser folder under keepword's
+    cache (`~/.cache/keepword/playwright`: a link to each browser Playwright has, plus the
+    ffmpeg), and PLAYWRIGHT_BROWSERS_PATH points there for this process and the browsers it
+    starts; Playwright's own folder is never written to. Raises HarnessError saying what to
+    install when there is no ffmpeg at all.
+    """
+    registry = _registry()
+    folder = _ffmpeg_folder()
+    own = registry / folder / "ffmpeg-linux"
+    if own.exists():
+        return own
+    system = shutil.which("ffmpeg")
+    if system is None:
+        raise HarnessError(
+            "--video needs ffmpeg, and Playwright could not download its own here: install one "
+            "(Debian: `apt-get install ffmpeg`; keepword hands it to Playwright), or leave --video "
+            "off (every broken promise and harness error keeps its screenshot anyway)"
+        )
+    base = cache or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keepword"
+    mirror = base / "playwright"
+    (mirror / folder).mkdir(parents=True, exist_ok=True)
+    links = [(mirror / folder / "ffmpeg-linux", Path(system))]
+    if registry.is_dir() and registry.resolve() != mirror.resolve():
+        links += [(mirror / entry.name, entry) for entry in registry.iterdir() if entry.name != folder]
+    for link, target in links:
+        try:
+            link.symlink_to(target)
+        except FileExistsError:  # made by an earlier run, or by another pytest-xdist worker just now
+            pass
+    os.environ["PLAYWRIGHT_BROWSERS_PATH"] = str(mirror)
+    return mirror / folder / "ffmpeg-linux"
 
 
 def ensure() -> str:

@@ -367,9 +367,14 @@ class StoreProfile(_Strict):
 
 def load_profile(path: str | Path) -> StoreProfile:
     """Load and validate a store profile; paths inside it are resolved from its folder."""
-    from keepword.loading import load_model
+    from keepword.filekinds import PROFILE, wrong_kind
+    from keepword.loading import load_document
 
-    profile = load_model(path, StoreProfile)
+    document = load_document(path)
+    mistaken = wrong_kind(path, document.data, PROFILE, "a scenario's `store:` (and `pytest --store`)")
+    if mistaken is not None:
+        raise mistaken
+    profile = document.validate(StoreProfile)
     update: dict[str, Any] = {"path": Path(path)}
     if profile.demo_store and profile.demo_store.config and not profile.demo_store.config.is_absolute():
         spec = profile.demo_store.model_copy(

@@ -5,6 +5,9 @@ store; by then the scenario and profile files may have moved, changed or gone. S
 parameters hold everything later steps need: the store profile as it was used (with the base
 URL the run shopped), the scenario's tolerances, and the store's name, base URL and time zone.
 A run recorded by an older keepword has none of these; readers then get None and say so.
+
+Within a run, a journey notes the product it chose (`product_note`, an evidence note on the
+journey): claims name SKUs, order numbers and shipping codes, and the report names products.
 """
 
 from __future__ import annotations
@@ -17,7 +20,16 @@ if TYPE_CHECKING:
     from keepword.records import Run
     from keepword.scenario import Scenario, Tolerances
 
-__all__ = ["recorded_profile", "recorded_store", "recorded_tolerances", "shop_params"]
+__all__ = [
+    "product_note",
+    "read_product_note",
+    "recorded_profile",
+    "recorded_store",
+    "recorded_tolerances",
+    "shop_params",
+]
+
+_PRODUCT = "product "
 
 
 def shop_params(scenario: Scenario, profile: StoreProfile, *, base_url: str, **extra: Any) -> dict[str, Any]:
@@ -55,3 +67,16 @@ def recorded_store(run: Run) -> dict[str, Any]:
     """{name, base_url, timezone} of the store a run shopped ({} when it recorded none)."""
     store = run.params.get("store")
     return dict(store) if isinstance(store, dict) else {}
+
+
+def product_note(sku: str, title: str) -> str:
+    """The text of the note a journey writes on itself for the product it chose: "product SKU: title"."""
+    return f"{_PRODUCT}{sku}: {' '.join(title.split())}"
+
+
+def read_product_note(text: str | None) -> tuple[str, str] | None:
+    """(sku, title) from a `product_note`, or None for any other note."""
+    if not text or not text.startswith(_PRODUCT) or ": " not in text:
+        return None
+    sku, title = text[len(_PRODUCT):].split(": ", 1)
+    return (sku, title) if sku and title else None

@@ -197,9 +197,14 @@ class Scenario(_Strict):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario; the store profile path is resolved from its folder."""
-    from keepword.loading import load_model
+    from keepword.filekinds import SHOP_SCENARIO, wrong_kind
+    from keepword.loading import load_document
 
-    scenario = load_model(path, Scenario)
+    document = load_document(path)
+    mistaken = wrong_kind(path, document.data, SHOP_SCENARIO, "`keepword shop`")
+    if mistaken is not None:
+        raise mistaken
+    scenario = document.validate(Scenario)
     update: dict[str, Any] = {"path": Path(path)}
     base = Path(path).resolve().parent
     if not scenario.store.is_absolute():

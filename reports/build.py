@@ -29,7 +29,7 @@ __all__ = ["ReportResult", "build"]
 
 @dataclass(frozen=True, slots=True)
 class ReportResult:
-    """Where the report went, the gate results, and the exit code they give (0, or 1)."""
+    """Where the report went, the gate results, and the exit code (0, 1 or 3)."""
 
     html_path: Path
     summary_path: Path
@@ -61,8 +61,10 @@ def build(
 ) -> ReportResult:
     """Score the chosen runs (all by default) and write report.html, summary.json, junit.xml.
 
-    `fail_under` is `["price=0.95", "all=90%"]` or `{"price": 0.95}`; the exit code is 1 when a
-    gate is not met. Raises BadInput for an unknown run id or a malformed gate.
+    `fail_under` is `["price=0.95", "all=90%"]` or `{"price": 0.95}`. The exit code follows
+    `reports.summary.exit_code`: 1 for a broken promise or a store error (with gates: a gate
+    missed, or a store error), 3 for harness errors only, else 0. Raises BadInput for an unknown
+    run id or a malformed gate.
     """
     from reports.gates import check, parse_fail_under
     from reports.html import render_html

@@ -19,10 +19,11 @@ from reports import charts
 from reports.images import screenshot
 from reports.model import FIGURE_NAMES, config_label
 
-__all__ = ["interval_text", "pct", "render_html", "safe_href"]
+__all__ = ["interval_text", "pct", "render_html", "safe_href", "short_when"]
 
 _OUTCOME_WORDS = {
     "broken": "broken",
+    "store_error": "store error",
     "harness_error": "harness error",
     "inconclusive": "inconclusive",
     "open": "open",
@@ -66,6 +67,19 @@ def when_text(real: str | None, store: str | None) -> str:
     if abs((store_at - real_at).total_seconds()) <= 60:
         return real_text
     return f"{store_at:%a %d %b %Y %H:%M} store time (UTC{store_at:%z}); real time {real_text}"
+
+
+def short_when(real: str | None, store: str | None) -> str:
+    """`when_text` for a table cell: "30 Nov 2026 09:00 store time (08:06 UTC)" where the store
+    keeps a clock of its own, else "30 Nov 2026 08:06 UTC"."""
+    if not real:
+        return ""
+    real_at = datetime.fromisoformat(real).astimezone(UTC)
+    if store:
+        store_at = datetime.fromisoformat(store)
+        if abs((store_at - real_at).total_seconds()) > 60:
+            return f"{store_at:%d %b %Y %H:%M} store time ({real_at:%H:%M:%S} UTC)"
+    return f"{real_at:%d %b %Y %H:%M:%S} UTC"
 
 
 def safe_href(url: str | None) -> str | None:
@@ -265,6 +279,41 @@ def _model_view(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _products_text(products: list[dict[str, Any]], shown: int = 3) -> str:
+    names = [p["title"] if p["title"] == p["sku"] else f"{p['title']} ({p['sku']})" for p in products]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return (", ".join(names[:shown]) + more) or "\u2014"
+
+
+def _fix_first(obs: dict[str, Any], broken: dict[str, dict[str, Any]],
+               errors: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fix-first rows; each example points at its card below (with the screenshot)."""
+    rows = []
+    for p in obs["fix_first"]:
+        example = p["example"]
+        card = (broken if example["of"] == "claim" else errors).get(example["id"], {})
+        if example["of"] == "claim" and card:
+            said = f"claimed {card['claimed']}, then {card['observed']}"
+            said += f" ({card['difference']})" if card.get("difference") else ""
+        else:
+            said = card.get("message", "")
+        shots = card.get("shots") or []
+        rows.append({
+            **p,
+            "kind_text": "store error" if p["kind"] == "store_error" else p["kind"],
+            "products_text": _products_text(p["products"]),
+            "first": short_when(p["first_seen"], p["first_seen_store"]),
+            "last": short_when(p["last_seen"], p["last_seen_store"]),
+            "example_text": said,
+            "example_subject": card.get("subject") or card.get("step") or "",
+            "example_anchor": card.get("anchor", ""),
+            "example_href": card.get("href"),
+            "example_url": card.get("url"),
+            "example_shot": next((s.href for s in shots if s.href), None),
+        })
+    return rows
+
+
 def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[str, Any]:
     from reports.catalogue import catalogue_view
 
@@ -272,14 +321,41 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
     overall = obs["overall"]
     kinds = [_rate_row(k, d) for k, d in obs["by_kind"].items()]
     outcomes = obs["journeys"]["outcomes"]
+    broken = [
+        {
+            **b,
+            "anchor": f"claim-{b['claim_id']}",
+            "href": safe_href(b["url"]),
+            "when": when_text(b["decided_at"], b.get("decided_store_at")),
+            "made": when_text(b["made_at"], b.get("made_store_at")),
+            "shots": _shots(b["screenshots"], out_dir, search),
+            "notes": [_clip(n) for n in b["notes"]],
+        }
+        for b in obs["broken"]
+    ]
+    store_errors = [
+        {
+            **e,
+            "anchor": f"store-error-{e['id']}",
+            "href": safe_href(e["url"]),
+            "when": when_text(e["at"], e.get("store_at")),
+            "shots": _shots(e["screenshots"], out_dir, search),
+            "headline": " ".join(x for x in (f"HTTP {e['status']}" if e["status"] else "", e["title"] or "") if x)
+            or "error page",
+        }
+        for e in obs["store_error_list"]
+    ]
     return {
         "generated_at": summary["generated_at"][:19].replace("T", " ") + " UTC",
         "ledger": summary["ledger"],
         "runs": [{**r, "scenario": _short_path(r["scenario"]), "started": (r["started_at"] or "")[:19].replace("T", " ")}
                  for r in summary["runs"]],
         "headline": _rate_row("all promises", overall, harness_errors=obs["harness_errors"],
+                              store_errors=obs["store_errors"],
                               journeys=obs["journeys"]["total"], skipped=obs["skipped"],
                               skipped_why=next((j["skipped"] for j in obs["journeys"]["list"] if j["skipped"]), "")),
+        "fix_first": _fix_first(obs, {b["claim_id"]: b for b in broken}, {e["id"]: e for e in store_errors}),
+        "store_errors": store_errors,
         "journey_outcomes": [
             {"name": _OUTCOME_WORDS[k], "key": k, "count": v} for k, v in outcomes.items() if v
         ],
@@ -292,19 +368,8 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
         "trend_chart": charts.trend_chart(obs["trend"], ident="trend"),
         "stores": [_rate_row(k, d) for k, d in obs["by_store"].items()],
         "steps": [_rate_row(k, d, harness_errors=d["harness_errors"]) for k, d in obs["by_step"].items()],
-        "worst_skus": [_rate_row(d["sku"], d) for d in obs["worst_skus"]],
         "worst_steps": [_rate_row(d["step"], d, harness_errors=d["harness_errors"]) for d in obs["worst_steps"]],
-        "broken": [
-            {
-                **b,
-                "href": safe_href(b["url"]),
-                "when": when_text(b["decided_at"], b.get("decided_store_at")),
-                "made": when_text(b["made_at"], b.get("made_store_at")),
-                "shots": _shots(b["screenshots"], out_dir, search),
-                "notes": [_clip(n) for n in b["notes"]],
-            }
-            for b in obs["broken"]
-        ],
+        "broken": broken,
         "failures": [
             {
                 **f,

@@ -2,8 +2,8 @@
 harness failure.
 
 CI systems already know how to show JUnit, and they draw the same line keepword does: a
-*failure* is the thing under test misbehaving (a broken promise), an *error* is the test itself
-unable to run (a harness error). A journey with no claims and no errors is *skipped*; open and
+*failure* is the thing under test misbehaving (a broken promise, or a store error: the store
+failing in front of the customer), an *error* is the test itself unable to run (a harness error). A journey with no claims and no errors is *skipped*; open and
 inconclusive claims pass, noted in `system-out`. One `testsuite` per shopper run; harness
 failures that belong to no journey get a test case of their own, named after their step. Test
 case names are stable across runs (journey name and shopper), so CI can track their history.
@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from reports.scoring import JourneyScore, Scorecard, ScoredClaim, ScoredFailure
+from reports.scoring import JourneyScore, Scorecard, ScoredClaim, ScoredFailure, ScoredStoreError
 from reports.summary import format_value
 
 __all__ = ["junit_xml", "write_junit"]
@@ -49,6 +49,12 @@ def _failure_line(sf: ScoredFailure) -> str:
     return f"{sf.failure.step}: {sf.failure.message}{url}"
 
 
+def _store_error_line(se: ScoredStoreError) -> str:
+    status = f"HTTP {se.error.status} " if se.error.status else ""
+    url = f" ({se.error.url})" if se.error.url else ""
+    return f"{se.error.step}: {status}{se.error.message}{url}"
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> str:
     return f"{max(0.0, (end - start).total_seconds()):.3f}" if start is not None and end is not None else "0"
 
@@ -67,16 +73,19 @@ def _case(
     failures: list[ScoredFailure],
     counts: dict[str, int],
     seconds: str = "0",
+    store_errors: list[ScoredStoreError] | None = None,
 ) -> None:
     case = ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name), time=seconds)
     counts["tests"] += 1
     broken = [c for c in claims if c.status == "broken"]
-    if broken:
+    errors = store_errors or []
+    if broken or errors:  # one <failure> per case, as CI systems expect: findings about the store
         counts["failures"] += 1
-        lines = [_broken_line(c) for c in broken]
+        lines = [_broken_line(c) for c in broken] + [f"store error: {_store_error_line(e)}" for e in errors]
+        heads = [f"{len(broken)} broken promise(s)"] * bool(broken) + [f"{len(errors)} store error(s)"] * bool(errors)
         failure = ET.SubElement(
-            case, "failure", type="broken_promise",
-            message=_clean(f"{len(broken)} broken promise(s): {lines[0]}"),
+            case, "failure", type="broken_promise" if broken else "store_error",
+            message=_clean(f"{', '.join(heads)}: {lines[0]}"),
         )
         failure.text = _clean("\n".join(lines))
     if failures:
@@ -87,7 +96,7 @@ def _case(
             message=_clean(f"{len(failures)} harness error(s): {lines[0]}"),
         )
         error.text = _clean("\n".join(lines))
-    if not claims and not failures:
+    if not claims and not failures and not errors:
         counts["skipped"] += 1
         ET.SubElement(case, "skipped", message="the journey made no claims")
     if claims:
@@ -127,7 +136,8 @@ def junit_xml(card: Scorecard) -> ET.Element:
             base = f"{j.journey.name}[{j.journey.shopper}]" if j.journey.shopper else j.journey.name
             seen[base] += 1
             name = base if seen[base] == 1 else f"{base}#{seen[base]}"
-            _case(suite, f"keepword.{run.kind}", name, j.claims, j.failures, counts, _journey_seconds(j))
+            _case(suite, f"keepword.{run.kind}", name, j.claims, j.failures, counts, _journey_seconds(j),
+                  j.store_errors)
         for f in orphans.get(run.id, []):
             _case(suite, f"keepword.{run.kind}", f"harness: {f.failure.step}", [], [f], counts)
         for key, value in counts.items():

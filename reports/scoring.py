@@ -8,10 +8,18 @@ The rules (DESIGN.md section 7), decided here and nowhere else:
 * rate = kept / (kept + broken), with a Wilson 95% interval (`keepword.stats.wilson`). Open and
   inconclusive claims and harness errors are counted and shown beside the rate, never mixed in.
   With nothing decided the rate is unknown (None), not 0 or 1.
+* Store errors (the customer saw the store fail: an HTTP 5xx, an error page) are counted apart:
+  a finding about the store, but not a promise, so never in a rate, and never mixed with
+  harness errors (keepword's own trouble).
 * A journey's verdict is the worst of its parts, in this order:
-  broken > harness_error > inconclusive > open > kept (and "empty" for a journey that made no
-  claim and hit no error). A broken promise ranks first because it is a finding about the store,
-  which is what keepword is for; a harness error only says keepword could not see everything.
+  broken > store_error > harness_error > inconclusive > open > kept (and "empty" for a journey
+  that made no claim and hit no error). Findings about the store rank first, a broken promise
+  before a store error because promises are what keepword is for; a harness error only says
+  keepword could not see everything.
+* Journeys are what shoppers walked: the bookkeeping journey a follow-up run writes its
+  verdicts under is not one (its verdicts count for the shop journeys whose claims they close).
+* A claim is decided at the step of its observation (where a promise broke, the page that
+  showed it), an open claim sits at the step that made it: per-step tables group by that.
 * The store of a claim is the `store` parameter of its run when the run recorded one, else the
   name in the store profile the run used (its `profile` parameter), else the host of the
   claim's URL, else the run's scenario.
@@ -30,7 +38,7 @@ from urllib.parse import urlsplit
 
 from keepword.errors import BadInput
 from keepword.ledger import Ledger
-from keepword.records import Claim, HarnessFailure, Journey, Observation, Run, Verdict
+from keepword.records import Claim, HarnessFailure, Journey, Observation, Run, StoreError, Verdict
 from keepword.stats import wilson
 
 __all__ = [  # noqa: RUF022 - plain sorted(), as the public-API tests check
@@ -41,14 +49,16 @@ __all__ = [  # noqa: RUF022 - plain sorted(), as the public-API tests check
     "Scorecard",
     "ScoredClaim",
     "ScoredFailure",
+    "ScoredStoreError",
     "score",
     "select_runs",
 ]
 
 MODEL_RUN_KINDS = frozenset({"simulate", "sweep"})
+FOLLOW_UP_KINDS = frozenset({"follow-up"})
 
 # Worst first: a journey takes the first of these that any of its parts has.
-JOURNEY_ORDER = ("broken", "harness_error", "inconclusive", "open", "kept", "empty")
+JOURNEY_ORDER = ("broken", "store_error", "harness_error", "inconclusive", "open", "kept", "empty")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +112,14 @@ class ScoredClaim:
     def status(self) -> str:
         return self.verdict.outcome if self.verdict is not None else "open"
 
+    @property
+    def decided_step(self) -> str:
+        """Where the claim was decided (the observation's step: for a broken promise, where it
+        broke), or where it was made while it is open."""
+        if self.observation is not None and self.observation.step:
+            return self.observation.step
+        return self.claim.step or self.claim.source
+
     def __repr__(self) -> str:
         return f"<ScoredClaim {self.claim.kind} {self.claim.subject} {self.status}>"
 
@@ -117,6 +135,17 @@ class ScoredFailure:
         return f"<ScoredFailure run={self.run_id} {self.failure.step}>"
 
 
+@dataclass(frozen=True, slots=True)
+class ScoredStoreError:
+    """A store error (the customer saw the store fail) with the run that met it."""
+
+    error: StoreError
+    run_id: int
+
+    def __repr__(self) -> str:
+        return f"<ScoredStoreError run={self.run_id} {self.error.step} {self.error.status or ''}>"
+
+
 @dataclass(slots=True)
 class JourneyScore:
     """One journey, its claims and harness failures, and the worst of them as its verdict."""
@@ -126,12 +155,15 @@ class JourneyScore:
     claims: list[ScoredClaim] = field(default_factory=list)
     failures: list[ScoredFailure] = field(default_factory=list)
     skipped: str | None = None  # why it stopped short on purpose (checkout where orders are not allowed)
+    store_errors: list[ScoredStoreError] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
         present = {c.status for c in self.claims}
         if self.failures:
             present.add("harness_error")
+        if self.store_errors:
+            present.add("store_error")
         for outcome in JOURNEY_ORDER:
             if outcome in present:
                 return outcome
@@ -153,6 +185,7 @@ class Scorecard:
     claims: list[ScoredClaim]
     failures: list[ScoredFailure]
     journeys: list[JourneyScore]
+    store_errors: list[ScoredStoreError] = field(default_factory=list)
 
     @property
     def overall(self) -> Rate:
@@ -172,10 +205,8 @@ class Scorecard:
         return self.by(lambda c: c.store)
 
     def by_step(self) -> dict[str, Rate]:
-        return self.by(lambda c: c.claim.step or c.claim.source)
-
-    def by_sku(self) -> dict[str, Rate]:
-        return self.by(lambda c: c.claim.subject)
+        """Rates per step where claims were decided (see the module's rules)."""
+        return self.by(lambda c: c.decided_step)
 
     def by_run(self) -> dict[int, Rate]:
         """The trend: claims grouped by the run that made them, runs in order."""
@@ -257,12 +288,17 @@ def score(ledger: Ledger, runs: list[Run]) -> Scorecard:
     shop_runs = [r for r in runs if r.kind not in MODEL_RUN_KINDS]
     claims: list[tuple[Claim, Run]] = []
     failures: list[ScoredFailure] = []
+    store_errors: list[ScoredStoreError] = []
     journeys: dict[str, JourneyScore] = {}
     for run in shop_runs:
         for claim in ledger.claims([run.id]):
             claims.append((claim, run))
         for failure in ledger.harness_failures([run.id]):
             failures.append(ScoredFailure(failure, run.id))
+        for error in ledger.store_errors([run.id]):
+            store_errors.append(ScoredStoreError(error, run.id))
+        if run.kind in FOLLOW_UP_KINDS:
+            continue
         for journey in ledger.journeys([run.id]):
             skips = [e.text for e in ledger.evidence(journey.id) if e.kind == "skipped"]
             journeys[journey.id] = JourneyScore(journey, run.id, skipped=skips[0] if skips else None)
@@ -285,4 +321,8 @@ def score(ledger: Ledger, runs: list[Run]) -> Scorecard:
     for sf in failures:
         if sf.failure.journey_id in journeys:
             journeys[sf.failure.journey_id].failures.append(sf)
-    return Scorecard(runs=runs, claims=scored, failures=failures, journeys=list(journeys.values()))
+    for se in store_errors:
+        if se.error.journey_id in journeys:
+            journeys[se.error.journey_id].store_errors.append(se)
+    return Scorecard(runs=runs, claims=scored, failures=failures, journeys=list(journeys.values()),
+                     store_errors=store_errors)

@@ -16,11 +16,13 @@ from keepword.money import Money, format_money
 from keepword.records import Evidence, Run, Value, encode_value, now
 from reports.gates import GateResult
 from reports.model import FIGURE_NAMES, Config, ModelRun
+from reports.problems import fix_first
 from reports.scoring import JOURNEY_ORDER, Rate, Scorecard, ScoredClaim
 
-__all__ = ["FORMAT", "format_value", "rate_dict", "summarise"]
+__all__ = ["FORMAT", "exit_code", "format_value", "rate_dict", "summarise"]
 
-FORMAT = "keepword-summary/1"
+# 2: "fix_first" replaces "worst_skus"; store errors; steps are where claims were decided.
+FORMAT = "keepword-summary/2"
 WORST = 10
 
 
@@ -111,6 +113,7 @@ def _broken_dict(ledger: Ledger, sc: ScoredClaim, journeys: dict[str, str]) -> d
         "difference": verdict.difference,
         "made_at": _iso(claim.made_at),
         "decided_at": _iso(verdict.decided_at),
+        "journey_id": claim.journey_id,
         "made_store_at": _iso(claim.store_at),
         "decided_store_at": _iso(verdict.store_at),
         "url": url,
@@ -127,10 +130,6 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
     for step, n in failures_by_step.items():
         by_step.setdefault(step, {**rate_dict(Rate()), "harness_errors": n})
 
-    worst_skus = sorted(
-        ({"sku": sku, **rate_dict(r)} for sku, r in card.by_sku().items() if r.broken),
-        key=lambda d: (-d["broken"], d["rate"] if d["rate"] is not None else 1.0, d["sku"]),
-    )[:WORST]
     worst_steps = sorted(
         ({"step": step, **d} for step, d in by_step.items() if d["broken"] or d["harness_errors"]),
         key=lambda d: (-(d["broken"] + d["harness_errors"]), d["step"]),
@@ -144,9 +143,11 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
     journey_names = {j.journey.id: j.journey.name for j in card.journeys}
     outcomes = card.journey_outcomes()
     return {
-        "overall": {**rate_dict(card.overall), "harness_errors": len(card.failures)},
+        "overall": {**rate_dict(card.overall), "harness_errors": len(card.failures),
+                    "store_errors": len(card.store_errors)},
         "harness_errors": len(card.failures),
         "skipped": sum(j.skipped is not None for j in card.journeys),
+        "store_errors": len(card.store_errors),
         "journeys": {
             "total": len(card.journeys),
             "outcomes": {k: outcomes[k] for k in JOURNEY_ORDER},
@@ -159,6 +160,7 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
                     "outcome": j.outcome,
                     "harness_errors": len(j.failures),
                     "skipped": j.skipped,
+                    "store_errors": len(j.store_errors),
                     **rate_dict(j.rate),
                 }
                 for j in card.journeys
@@ -168,9 +170,25 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
         "by_store": {k: rate_dict(r) for k, r in card.by_store().items()},
         "by_step": by_step,
         "trend": trend,
-        "worst_skus": worst_skus,
+        "fix_first": fix_first(ledger, card),
         "worst_steps": worst_steps,
         "broken": [_broken_dict(ledger, sc, journey_names) for sc in card.broken()],
+        "store_error_list": [
+            {
+                "id": e.error.id,
+                "run": e.run_id,
+                "journey": journey_names.get(e.error.journey_id or "", None),
+                "step": e.error.step,
+                "status": e.error.status,
+                "title": e.error.title,
+                "message": e.error.message,
+                "url": e.error.url,
+                "at": _iso(e.error.at),
+                "store_at": _iso(e.error.store_at),
+                **_evidence_dict(_evidence(ledger, e.error.id)),
+            }
+            for e in card.store_errors
+        ],
         "harness_failures": [
             {
                 "id": f.failure.id,
@@ -255,7 +273,6 @@ def summarise(
     """The whole report as a JSON-able dict."""
     from reports.catalogue import catalogue_section
 
-    exit_code = 1 if any(not g.met for g in gates) else 0
     return {
         "format": FORMAT,
         "generated_at": now().isoformat(),
@@ -265,5 +282,20 @@ def summarise(
         "model": _model(model_runs),
         "catalogue": catalogue_section(ledger, card),
         "gates": [g.to_dict() for g in gates],
-        "exit_code": exit_code,
+        "exit_code": exit_code(card, gates),
     }
+
+
+def exit_code(card: Scorecard, gates: list[GateResult]) -> int:
+    """`keepword report`'s exit code, by the rule every command follows: 1 when the runs
+    reported on hold a broken promise or a store error, else 3 when they hold harness errors,
+    else 0. With --fail-under gates the gates judge the promises instead (1 when one is missed,
+    so a store may keep 95% and pass), while a store error, which no rate holds, still gives 1.
+    Model runs never decide it: predictions are not findings."""
+    if card.store_errors:
+        return 1
+    if gates:
+        return 1 if any(not g.met for g in gates) else 0
+    if card.overall.broken:
+        return 1
+    return 3 if card.failures else 0

@@ -254,7 +254,8 @@ def ledger_truth(book: Any) -> dict[str, Any]:
     harness = int(book.query(
         "SELECT COUNT(*) FROM harness_failures h JOIN runs r ON r.id = h.run_id "
         "WHERE r.kind NOT IN ('simulate', 'sweep')")[0][0])
-    journeys = int(book.query("SELECT COUNT(*) FROM journeys")[0][0])
+    journeys = int(book.query(  # a follow-up run's bookkeeping journey is not a journey
+        "SELECT COUNT(*) FROM journeys j JOIN runs r ON r.id = j.run_id WHERE r.kind != 'follow-up'")[0][0])
     return {"kinds": kinds, "overall": overall, "harness_errors": harness, "journeys": journeys}
 
 

@@ -65,7 +65,7 @@ def test_summary_equals_a_direct_query_of_the_ledger(sample_report):
         assert overall[key] == truth["overall"][key], key
     assert observed["harness_errors"] == truth["harness_errors"] == 3
     assert observed["journeys"]["total"] == truth["journeys"] == 8
-    assert result.exit_code == 0 and summary["exit_code"] == 0
+    assert result.exit_code == 1 and summary["exit_code"] == 1  # the sample holds broken promises
 
 
 def test_the_latest_verdict_decides_not_the_first_written(sample_report):
@@ -287,7 +287,7 @@ def test_bad_input_exits_2_with_one_line(sample_report, tmp_path, capsys, args, 
 
 def test_report_cli_prints_the_paths(sample_report, tmp_path, capsys):
     book = sample_report[0]
-    assert main(["report", "--ledger", book.path, "--out", str(tmp_path / "r")]) == 0
+    assert main(["report", "--ledger", book.path, "--out", str(tmp_path / "r")]) == 1  # broken promises
     out = capsys.readouterr().out
     assert f"report: {tmp_path / 'r' / 'report.html'}" in out
 

@@ -51,6 +51,9 @@ def test_report_in_chromium_matches_summary_and_ledger(chromium, tmp_path):
     # Thumbnails decoded as real images.
     widths = page.eval_on_selector_all(".thumb img", "els => els.map(e => e.naturalWidth)")
     assert widths and all(w > 0 for w in widths)
+    # ... and shown at their own size (not squeezed into a 200-pixel column), so they read without a click.
+    shown = page.eval_on_selector_all(".thumb img", "els => els.map(e => [e.naturalWidth, e.clientWidth])")
+    assert all(natural == client and natural >= 500 for natural, client in shown), shown
     # Charts are inline SVG, drawn.
     assert page.locator("svg.chart").count() >= 5
     page.close()

@@ -9,6 +9,7 @@ from journeys.memory import Card
 from journeys.reading import OUT_OF_STOCK, read_availability
 from journeys.stops import Stopped
 from keepword.kinds import ClaimKind
+from keepword.recorded import product_note
 
 if TYPE_CHECKING:
     from journeys.shopper import Shopper
@@ -48,5 +49,7 @@ def browse(shopper: Shopper) -> Card:
                 memory.seen[(ClaimKind.AVAILABILITY, key)] = shopper.reading(state.state, row["__html"])
                 memory.stock_seen[key] = state.count
             memory.card = Card(key, row.get("title") or key, index)
+            if row.get("title") and row["title"] != key:  # claims name SKUs; the report names products
+                shopper.notebook.note(shopper.notebook.journey.id, product_note(key, row["title"]))
             return memory.card
         raise Stopped(f"no product on {shopper.page.url} is in stock")

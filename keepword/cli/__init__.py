@@ -3,9 +3,7 @@
 Each command lives in its own module here (`store.py`, `shop.py`, ...), registers itself on
 `keepword.cli.app.app`, parses its options and calls one library function. `main` imports the
 command modules that exist, runs the app, and turns keepword's errors into one line on stderr and
-the documented exit code: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only (or the
-ledger locked by another process), 4 checkout skipped (orders not allowed on the host), 130
-interrupted.
+the documented exit code (`keepword.cli.app.EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -31,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `keepword` console script; returns (and exits with) the exit code."""
     import typer
 
-    from keepword.cli.app import app, err_console
+    from keepword.cli.app import app, err_console, tidy
 
     _register_commands()
+    tidy()
     try:
         result = app(args=argv, standalone_mode=False, prog_name="keepword")
     except KeepwordError as exc:

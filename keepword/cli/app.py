@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from keepword.ledger import DEFAULT_LEDGER
 
-__all__ = ["LedgerOption", "app", "console", "err_console"]
+__all__ = ["EXIT_CODES", "LedgerOption", "app", "console", "err_console", "tidy_help"]
+
+# The one statement of the exit codes: `keepword --help` shows it, README's table says the same.
+EXIT_CODES = """\b
+Exit codes (every command):
+  0    every promise checked was kept
+  1    a promise was broken, or the store failed in front of the customer (a store error)
+  2    bad input: a YAML file, a CSV, an option, a file that is not a keepword ledger, or an unsafe action refused (the message names the file, line and field)
+  3    harness errors only: keepword could not observe the store (never a broken promise), or the ledger stayed locked by another process
+  4    nothing broken and no harness error, but checkout was skipped: orders are not allowed on the store's host
+  130  interrupted (Ctrl-C or SIGTERM); the run is marked interrupted in the ledger
+Where a command differs: `report --fail-under` exits 1 only when a gate is missed (or on a store
+error); `simulate` exits 0 whenever the model ran (predictions are not findings); `demo` exits 1
+when keepword missed a fault the demo store injected or blamed it for one it did not."""
 
 app = typer.Typer(
     name="keepword",
-    help="Checks whether an online store keeps its word: shop it, model it, score it.",
+    help=f"Checks whether an online store keeps its word: shop it, model it, score it.\n\n{EXIT_CODES}",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -28,6 +43,7 @@ LedgerOption = Annotated[
     typer.Option(
         "--ledger",
         envvar="KEEPWORD_LEDGER",
+        metavar="FILE",
         help="The ledger file (SQLite). Created if missing.",
         show_default=True,
     ),
@@ -35,11 +51,56 @@ LedgerOption = Annotated[
 DEFAULT_LEDGER_PATH = Path(DEFAULT_LEDGER)
 
 
-@app.callback()
-def _root() -> None:
-    """Checks whether an online store keeps its word: shop it, model it, score it.
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
 
-    Exit codes: 0 every promise kept, 1 some broken, 2 bad input, 3 harness errors only
-    (or the ledger locked by another process), 4 nothing broken but checkout skipped (orders are
-    not allowed on the store's host), 130 interrupted.
-    """
+        typer.echo(f"keepword {version('keepword')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="Print keepword's version and exit.")] = False,
+) -> None:
+    """Checks whether an online store keeps its word: shop it, model it, score it."""
+
+
+def tidy_help(text: str | None) -> str | None:
+    """A docstring as help text: the lines of each paragraph joined into one, so that Rich wraps
+    them to the terminal (Typer's rich mode keeps a docstring's line breaks, and help then breaks
+    mid-sentence); a paragraph that starts with `\\b` keeps its lines (a table)."""
+    if not text:
+        return text
+    out = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        if paragraph.startswith("\b\n"):
+            out.append(paragraph[2:])
+        else:
+            out.append(re.sub(r"\s*\n\s*", " ", paragraph.strip()))
+    return "\n\n".join(out)
+
+
+def _no_type_tags() -> None:
+    """Typer 0.2x prints a type tag beside every parameter in help (`--help <bool>`,
+    `SCENARIO <path>`, fastapi/typer#1410); keepword's options say what they take with their
+    metavar (`--ledger FILE`), and flags and arguments need no tag."""
+    from typer.core import TyperArgument, TyperOption
+
+    def option_tag(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False):
+            return None
+        return str(self.metavar or self.display_type(ctx).strip("<>").upper())
+
+    TyperOption.display_type_rich = option_tag  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+def tidy() -> None:
+    """Tidy every registered command's help (called once the commands are registered)."""
+    _no_type_tags()
+    app.info.help = tidy_help(app.info.help if isinstance(app.info.help, str) else None)
+    for command in app.registered_commands:
+        if command.callback is not None and command.help is None:
+            command.help = tidy_help(command.callback.__doc__)

@@ -17,47 +17,48 @@ import typer
 
 from keepword.cli.app import app
 
-# Keys that only one kind of file has at its top level; the first match decides.
-_PROFILE_KEYS = {"listing", "safety", "preview", "confirmation"}  # required in every profile
-_STORE_CONFIG_KEYS = {
-    "faults", "clock", "fulfilment", "ground_truth", "catalogue", "admin_token", "checkout", "stock",
-}
-
 
 def check_file(path: Path) -> str:
     """Validate one file and say what it is; raises BadInput naming the file, line and field."""
     from keepword.errors import BadInput
+    from keepword.filekinds import (
+        DEMO_STORE_CONFIG,
+        PROFILE,
+        SHOP_SCENARIO,
+        SIM_SCENARIO,
+        file_kind,
+    )
     from keepword.loading import load_document
 
     data = load_document(path).data
     if not isinstance(data, dict):
         raise BadInput(f"{path}:1: expected a mapping of keys at the top of the file")
-    keys = set(data)
-    if "persona" in keys or ("store" in keys and "journeys" in keys):
+    kind = file_kind(data)
+    if kind == SHOP_SCENARIO:
         from keepword.scenario import load_scenario
 
         scenario = load_scenario(path)
         profile = scenario.profile()
         _check_imports(path, scenario.journeys, profile.path, profile.hooks)
         what = f"shop scenario ({scenario.total_journeys} journeys, profile {scenario.store.name})"
-        if "simulation" in keys:
+        if "simulation" in data:
             from sim.api import load_sim_config
 
             load_sim_config(path)
             what += " with a simulation section"
         return what
-    if "simulation" in keys:
+    if kind == SIM_SCENARIO:
         from sim.api import load_sim_config
 
         load_sim_config(path)
         return "simulation scenario"
-    if keys & _PROFILE_KEYS:
+    if kind == PROFILE:
         from keepword.profile import load_profile
 
         profile = load_profile(path)
         _check_imports(None, [], path, profile.hooks)
         return f"store profile ({profile.name})"
-    if keys & _STORE_CONFIG_KEYS or keys <= {"name", "currency", "locale", "timezone", "shipping", "mail"}:
+    if kind == DEMO_STORE_CONFIG:
         from demo_store import load_config
 
         load_config(path)
@@ -93,7 +94,10 @@ def _check_imports(scenario: Path | None, journeys: list[str], profile: Path | N
 def check_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario, store profile or demo-store config YAML files.")],
 ) -> int:
-    """Validate YAML files without running anything; exit 2 on the first bad one."""
+    """Validate YAML files without running anything; exit 2 on the first bad one.
+
+    Exit codes: 0 every file is valid, 2 the first bad one (named with its line and field).
+    """
     for path in files:
         typer.echo(f"{path}: ok, {check_file(path)}")
     return 0

@@ -15,11 +15,11 @@ DEFAULT_DEMO_DIR = Path("keepword-data/demo")
 @app.command("demo")
 def demo_command(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the demo's ledger, evidence and report.")
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for the demo's ledger, evidence and report.")
     ] = DEFAULT_DEMO_DIR,
     shoppers: Annotated[
         int | None,
-        typer.Option("--shoppers", min=1, max=16, help="Parallel shoppers, each a browser (default 3, or 2 with --quick).",
+        typer.Option("--shoppers", min=1, max=16, metavar="N", help="Parallel shoppers, each a browser (default 3, or 2 with --quick).",
                      show_default=False),
     ] = None,
     quick: Annotated[

@@ -13,13 +13,14 @@ from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
 @app.command("follow-up")
 def follow_up_command(
     scenario: Annotated[Path | None, typer.Argument(help="The scenario (optional: each claim's own run says).")] = None,
-    mail_dir: Annotated[Path | None, typer.Option("--mail-dir", help="Where the store's e-mails arrive.")] = None,
+    mail_dir: Annotated[Path | None, typer.Option("--mail-dir", metavar="DIR", help="Where the store's e-mails arrive.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
     """Read order-status pages and the mail folder to close promises that were still open.
 
-    Exit codes as `keepword shop`: 0 all kept, 1 some broken, 2 bad input, 3 harness errors only.
+    Exit codes as `keepword shop`: 0 every promise kept, 1 a promise broken or a store error, 2 bad
+    input, 3 harness errors only.
     """
     from journeys.followup import follow_up
     from keepword.errors import BadInput

@@ -21,7 +21,7 @@ def report_command(
     ] = None,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for report.html, summary.json and junit.xml.")
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for report.html, summary.json and junit.xml.")
     ] = DEFAULT_REPORT_DIR,
     fail_under: Annotated[
         list[str] | None,
@@ -36,7 +36,8 @@ def report_command(
 ) -> int:
     """Write the promise-keeping scorecard for the ledger's runs and print where it is.
 
-    Exit codes: 0, or 1 when a --fail-under gate is not met; 2 for bad input.
+    Exit codes, over the runs reported on: 0 every promise kept; 1 a promise broken or a store
+    error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only.
     """
     from keepword.errors import BadInput
     from keepword.ledger import open_ledger
@@ -52,7 +53,8 @@ def report_command(
         console.print(
             f"observed: {overall['rate']:.1%} kept ({overall['kept']} of {overall['decided']}, 95% interval "
             f"{overall['lo']:.1%}-{overall['hi']:.1%}), {overall['broken']} broken, {overall['open']} open, "
-            f"{overall['inconclusive']} inconclusive, {overall['harness_errors']} harness errors",
+            f"{overall['inconclusive']} inconclusive, {overall['store_errors']} store errors, "
+            f"{overall['harness_errors']} harness errors",
             markup=False, highlight=False, soft_wrap=True,
         )
     for gate in result.gates:

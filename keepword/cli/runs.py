@@ -8,7 +8,10 @@ from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
 @app.command("runs")
 def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
     """List the runs in the ledger: kind, scenario, status (and why a run was interrupted or
-    failed) and how many records each wrote. Reads the ledger only; never changes it."""
+    failed) and how many records each wrote. Reads the ledger only; never changes it.
+
+    Exit codes: 0, or 2 when there is no ledger.
+    """
     from rich.table import Table
 
     from keepword.errors import BadInput

@@ -13,11 +13,11 @@ from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console, er
 @app.command("shop")
 def shop_command(
     scenario: Annotated[Path, typer.Argument(help="The scenario YAML (e.g. scenarios/demo.yaml).")],
-    shoppers: Annotated[int | None, typer.Option("--shoppers", "-n", min=1, max=64,
+    shoppers: Annotated[int | None, typer.Option("--shoppers", "-n", min=1, max=64, metavar="N",
                                                  help="Parallel shoppers (default: the scenario's).")] = None,
-    journeys_per_shopper: Annotated[int | None, typer.Option("--journeys", min=1,
+    journeys_per_shopper: Annotated[int | None, typer.Option("--journeys", min=1, metavar="N",
                                                              help="Journeys per shopper (default: the scenario's).")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Shop the store at this URL instead of the profile's.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", metavar="URL", help="Shop the store at this URL instead of the profile's.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     browser_ws: Annotated[str | None, typer.Option(
         "--browser-ws", envvar="KEEPWORD_BROWSER_WS",
@@ -27,7 +27,7 @@ def shop_command(
 ) -> int:
     """Shop the store the way customers do and record every promise it makes and keeps.
 
-    Exit codes: 0 every promise kept, 1 some broken or a store error (the store failed a
+    Exit codes: 0 every promise kept, 1 a promise broken or a store error (the store failed a
     customer: HTTP 5xx, an error page), 2 bad input or an unsafe action refused, 3 harness errors
     only (keepword could not observe the store), 4 nothing broken but checkout skipped (orders
     are not allowed on the store's host).

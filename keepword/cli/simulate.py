@@ -36,20 +36,24 @@ _STAFF = {
 @app.command("simulate")
 def simulate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML with a `simulation:` section.")],
-    replications: Annotated[int | None, typer.Option(help="Independent replications (default: the scenario's run.replications).")] = None,
-    sweep: Annotated[list[str] | None, typer.Option(help="Vary a parameter: packers=3..8, ad_multiplier=1,1.5,2, support.agents=2..4. Repeat for a grid.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of every random stream (same seed, same numbers).")] = None,
-    processes: Annotated[int | None, typer.Option(help="Worker processes (default: one per core; 1 runs in this process).")] = None,
-    cluster: Annotated[str | None, typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
-    replay: Annotated[Path | None, typer.Option(help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
+    replications: Annotated[int | None, typer.Option(metavar="N", help="Independent replications (default: the scenario's run.replications).")] = None,
+    sweep: Annotated[list[str] | None, typer.Option(metavar="NAME=VALUES", help="Vary a parameter: packers=3..8, ad_multiplier=1,1.5,2, support.agents=2..4. Repeat for a grid.")] = None,
+    seed: Annotated[int | None, typer.Option(metavar="N", help="Seed of every random stream (same seed, same numbers).")] = None,
+    processes: Annotated[int | None, typer.Option(metavar="N", help="Worker processes (default: one per core; 1 runs in this process).")] = None,
+    cluster: Annotated[str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
+    replay: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
     day_first: Annotated[bool | None, typer.Option("--day-first/--month-first", help="With --replay: read 04/11/2026 as 4 November (--day-first) or April 11 (--month-first); a log with such dates needs one.", show_default=False)] = None,
-    scale: Annotated[float, typer.Option(help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
-    orders_out: Annotated[Path | None, typer.Option(help="Also write every order of replication 0 to this CSV.")] = None,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table (every whole-run figure with its interval, one row per group) to this CSV.")] = None,
+    scale: Annotated[float, typer.Option(metavar="X", help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
+    orders_out: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Also write every order of replication 0 to this CSV.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", metavar="FILE.csv", help="Also write the table (every whole-run figure with its interval, one row per group) to this CSV.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     ledger: LedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
-    """Model the store's order flow: on-time rate, late dispatch, support wait, honest promise."""
+    """Model the store's order flow: on-time rate, late dispatch, support wait, honest promise.
+
+    Exit codes: 0 the model ran, however few promises it predicts kept (predictions are not
+    findings about the store; the report charts them), 2 bad input.
+    """
     from keepword.ledger import open_ledger
     from sim.api import plan_simulation, simulate
 

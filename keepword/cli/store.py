@@ -12,17 +12,20 @@ from keepword.cli.app import app
 
 @app.command("store")
 def store_command(
-    config: Annotated[Path | None, typer.Option("--config", help="The store YAML (see scenarios/stores/demo-store.yaml).")] = None,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 0,
-    smtp_host: Annotated[str | None, typer.Option(help="Where confirmation e-mails go (overrides mail.host).")] = None,
-    smtp_port: Annotated[int | None, typer.Option(help="SMTP port of the mail sink (overrides mail.port).")] = None,
-    clock_speed: Annotated[float | None, typer.Option(help="Store hours per real hour, e.g. 3600 (overrides clock.speed).")] = None,
-    currency: Annotated[str | None, typer.Option(help="ISO currency, e.g. GBP, RUB, UAH.")] = None,
-    locale: Annotated[str | None, typer.Option(help="CLDR locale, e.g. en_GB, ru_RU, uk_UA.")] = None,
-    ground_truth: Annotated[Path | None, typer.Option(help="Where the log of injected faults goes (JSON lines).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="The store YAML (see scenarios/stores/demo-store.yaml).")] = None,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port; 0 picks a free one.")] = 0,
+    smtp_host: Annotated[str | None, typer.Option(metavar="HOST", help="Where confirmation e-mails go (overrides mail.host).")] = None,
+    smtp_port: Annotated[int | None, typer.Option(metavar="PORT", help="SMTP port of the mail sink (overrides mail.port).")] = None,
+    clock_speed: Annotated[float | None, typer.Option(metavar="X", help="Store hours per real hour, e.g. 3600 (overrides clock.speed).")] = None,
+    currency: Annotated[str | None, typer.Option(metavar="CODE", help="ISO currency, e.g. GBP, RUB, UAH.")] = None,
+    locale: Annotated[str | None, typer.Option(metavar="LOCALE", help="CLDR locale, e.g. en_GB, ru_RU, uk_UA.")] = None,
+    ground_truth: Annotated[Path | None, typer.Option(metavar="FILE", help="Where the log of injected faults goes (JSON lines).")] = None,
 ) -> int:
-    """Run the demo store on HOST:PORT until Ctrl-C. The first line printed is its URL."""
+    """Run the demo store on HOST:PORT until Ctrl-C. The first line printed is its URL.
+
+    Exit codes: 0 stopped, 2 bad input (a config that does not validate).
+    """
     import os
 
     from demo_store import load_config, serve
