@@ -207,8 +207,19 @@ def _controller(folder: Path, host: str, port: int) -> Any:
 
             return create()
 
+    import warnings
+
+    from aiosmtpd.smtp import AuthResult
+
+    warnings.filterwarnings("ignore", message="Session.login_data is deprecated", category=DeprecationWarning)
+
+    def anyone(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        return AuthResult(success=True)
+
+    # Stores that always log in (OpenCart sends AUTH LOGIN whatever it is told) may: any name and
+    # password, without TLS. The sink keeps mail for tests on loopback; it is no real mailbox.
     return _AnyPort(_Keeper(folder), hostname=host, port=port, server_hostname="keepword-mail-sink",
-                    ready_timeout=10.0)
+                    ready_timeout=10.0, auth_require_tls=False, authenticator=anyone)
 
 
 def _prepare(directory: str | Path) -> Path:

@@ -29,7 +29,7 @@ def demo_store(tmp_path: Path, faults: dict[str, Any] | None = None) -> Iterator
     from keepword.mail import running_mail_sink
 
     with running_mail_sink(tmp_path / "mail") as sink:
-        config = {"clock": {"speed": 0}, "mail": {"host": sink.host, "port": sink.port},
+        config = {"clock": {"speed": 0, "start": "2026-11-23T09:00:00+00:00"}, "mail": {"host": sink.host, "port": sink.port},
                   "ground_truth": str(tmp_path / "truth.jsonl"), "faults": faults or {}}
         with running_store(config) as store:
             store.set_stock(**{sku: 100_000 for sku, n in store.stock().items() if n > 0})
@@ -40,20 +40,27 @@ def scenario(store: Any, mail_dir: Path, **changes: Any) -> Scenario:
     return scenario_for_profile(DEMO, base_url=store.url, mail={"dir": mail_dir}, **changes)
 
 
-@pytest.mark.slow
+# The default run shops 12 honest journeys: about 350 verdicts, enough to catch a false verdict
+# that happens once in a hundred verdicts with 97% probability (1 - 0.99**350); the slow tier
+# shops 200 (about 6,000 verdicts: one in a thousand, with 99.7%).
 @pytest.mark.timeout(1200)
-def test_honest_store_200_journeys_4_shoppers(tmp_path):
+@pytest.mark.parametrize(("shoppers", "per"), [
+    (3, 4), pytest.param(4, 50, marks=pytest.mark.slow)], ids=["12-journeys", "200-journeys"])
+def test_honest_store_gets_no_broken_verdict(tmp_path, shoppers, per):
     from journeys.runner import shop
 
+    journeys = shoppers * per
     with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
-        result = shop(scenario(store, mail, shoppers=4, journeys_per_shopper=50), ledger=ledger, progress=False)
+        result = shop(scenario(store, mail, shoppers=shoppers, journeys_per_shopper=per), ledger=ledger,
+                      progress=False)
         orders = len(store.shop.orders)
         truth = store.ground_truth()
-    assert (result.journeys, result.broken, result.harness_errors) == (200, 0, 0), result.findings[:3]
-    assert result.exit_code == 0 and result.kept > 200 * 20
-    assert orders == 200 and truth == []
+    assert (result.journeys, result.broken, result.harness_errors) == (journeys, 0, 0), result.findings[:3]
+    assert result.exit_code == 0 and result.kept > journeys * 25
+    assert (result.inconclusive, result.store_errors) == (0, 0)
+    assert orders == journeys and truth == []
     with open_ledger(tmp_path / "ledger.db") as ledger:
-        assert len(ledger.journeys([result.run_id])) == 200
+        assert len(ledger.journeys([result.run_id])) == journeys
         assert sum(v.outcome == "kept" for v in ledger.verdicts([result.run_id])) == result.kept
         assert {c.kind for c in ledger.claims([result.run_id])} >= {
             "price", "availability", "shipping_charge", "order_total", "delivery_date", "email", "structured_data"}
@@ -135,6 +142,40 @@ def test_every_injected_fault_found_and_none_invented(tmp_path):
             exposed -= hits["email_missing"]
         lo, hi = wilson(hits[kind], exposed)
         assert lo <= rate <= hi, f"{kind}: {hits[kind]}/{exposed} broken, Wilson 95% [{lo:.2f}, {hi:.2f}] misses {rate}"
+
+
+@pytest.mark.timeout(600)
+def test_every_injected_fault_found_and_none_invented_in_a_short_run(tmp_path):
+    """The default run's sample of the slow tier's 48-journey test: 10 journeys by one shopper
+    with every fault kind at high rates (a store error among them), then follow-up three store
+    weeks on. Recall and precision must both be 100%."""
+    from journeys.followup import follow_up
+    from journeys.runner import shop
+
+    faults = {
+        "price_drift": {"rate": 0.4, "seed": 21, "step": "basket"},
+        "stale_availability": {"rate": 0.2, "seed": 22, "where": "checkout"},
+        "shipping_change": {"rate": 0.4, "seed": 23, "where": "preview"},
+        "total_mismatch": {"rate": 0.4, "seed": 24},
+        "late_delivery": {"rate": 0.5, "seed": 25, "days": 3},
+        "email_missing": {"rate": 0.2, "seed": 26},
+        "email_wrong_total": {"rate": 0.4, "seed": 28},
+        "jsonld_mismatch": {"rate": 0.4, "seed": 29, "field": "availability"},
+        "server_error": {"rate": 0.2, "seed": 30, "where": "checkout"},
+    }
+    with demo_store(tmp_path, faults) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        plan = scenario(store, mail, shoppers=1, journeys_per_shopper=10, tolerances={"email_within_seconds": 5})
+        result = shop(plan, ledger=ledger, progress=False)
+        store.advance_clock(24 * 21)
+        _wait_for_late_mail(store, mail)
+        later = follow_up(ledger, scenario=plan, progress=False)
+        truth = store.ground_truth()
+        score = _score(ledger, [result.run_id, later.run_id], truth)
+    assert result.harness_errors == 0 and later.harness_errors == 0, (result.harness_messages, later.harness_messages)
+    assert score["missed"] == [], "recall below 100%"
+    assert score["invented"] == [], "precision below 100%"
+    met = {line["fault"] for line in truth}
+    assert len(met) >= 6, f"the seeds must make the store lie in many ways: {sorted(met)}"
 
 
 @pytest.mark.parametrize("faults", [

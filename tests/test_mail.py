@@ -99,3 +99,14 @@ def test_concurrent_senders_are_all_kept(sink) -> None:
 
 def test_a_missing_folder_reads_as_empty(tmp_path: Path) -> None:
     assert Mailbox(tmp_path / "nowhere").messages() == []
+
+
+def test_a_store_that_always_logs_in_may_without_tls(tmp_path):
+    """OpenCart sends AUTH LOGIN whatever it is told: the sink takes any login, no TLS."""
+    with running_mail_sink(tmp_path) as sink:
+        client = smtplib.SMTP(sink.host, sink.port, timeout=10)
+        client.ehlo("store.test")
+        client.login("shop@store.test", "any password")
+        client.sendmail("shop@store.test", ["ann@shoppers.example.test"], "Subject: Order 7\r\n\r\nThanks")
+        client.quit()
+        assert [m.subject for m in Mailbox(sink.dir).messages()] == ["Order 7"]
