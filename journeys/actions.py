@@ -196,7 +196,9 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
 
     page = shopper.page
     deadline = time.monotonic() + shopper.profile.timeout_ms / 1000
+    polls = 0
     while True:
+        polls += 1
         for name, says in outcomes:
             if says is None:
                 continue
@@ -211,11 +213,12 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
                     return "store_failed" if failed else name
             except PlaywrightError:
                 break  # the page is navigating: look again once it has
-        if shopper.watch.failure(mark) is not None or shopper.error_page():
+        # a 5xx answer is known at once; an error page is read every half second (it costs a look)
+        if shopper.watch.failure(mark) is not None or (polls % 25 == 0 and shopper.error_page()):
             return "store_failed"
         if time.monotonic() > deadline:
-            return None
+            return "store_failed" if shopper.error_page() else None
         try:
-            page.wait_for_timeout(50)
+            page.wait_for_timeout(20)
         except PlaywrightError:
-            time.sleep(0.05)
+            time.sleep(0.02)

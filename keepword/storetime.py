@@ -73,15 +73,20 @@ class FixedTime:
 
 @dataclass(frozen=True)
 class ReadTime:
-    """A store that runs its own clock: its time is read from `url` (JSON `key`) on each call."""
+    """A store that runs its own clock: its time is read from `url` (JSON `key`) on each call,
+    over one pooled connection (a shopper asks at every step)."""
 
     url: str
     key: str = "now"
     zone: str = "UTC"
     token_env: str | None = None
+    _client: Any = field(default=None, init=False, repr=False, compare=False)
 
     def now(self) -> datetime:
         import httpx
+
+        if self._client is None:
+            object.__setattr__(self, "_client", httpx.Client(timeout=10))
 
         headers = {}
         if self.token_env:
@@ -91,7 +96,7 @@ class ReadTime:
                                    f"names it as the token for {self.url}")
             headers["Authorization"] = f"Bearer {token}"
         try:
-            response = httpx.get(self.url, headers=headers, timeout=10)
+            response = self._client.get(self.url, headers=headers)
         except httpx.ConnectError:
             raise HarnessError(f"store clock: {self.url}: connection refused", url=self.url) from None
         except httpx.HTTPError as exc:
