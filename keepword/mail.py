@@ -28,7 +28,8 @@ from typing import Any
 
 from keepword.errors import BadInput, HarnessError
 
-__all__ = ["MailSinkHandle", "Mailbox", "Message", "running_mail_sink", "save_message", "serve_mail_sink"]
+__all__ = ["MailSinkHandle", "Mailbox", "Message", "html_text", "running_mail_sink", "save_message",
+           "serve_mail_sink"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,58 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+_BLOCKS = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "form", "h1",
+           "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+           "tbody", "tfoot", "thead", "tr", "ul"}
+
+
+def html_text(html: str) -> str:
+    """An HTML e-mail's text, one line per block (a paragraph, a table row; a row's cells on one
+    line), entities decoded, and each link's address after its text ("View order (https://…)"),
+    so a profile's line patterns read it as they read a plain e-mail."""
+    from html.parser import HTMLParser
+
+    parts: list[str] = []
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.skip = 0
+            self.links: list[str | None] = []
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag == "a":
+                self.links.append(dict(attrs).get("href"))
+            if tag in ("script", "style", "head", "title"):
+                self.skip += 1
+            elif tag in _BLOCKS:
+                parts.append("\n")
+            elif tag in ("td", "th"):
+                parts.append(" ")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "a" and self.links:
+                href = self.links.pop()
+                if href and href.startswith(("http://", "https://", "/")):
+                    parts.append(f" ({href})")
+            if tag in ("script", "style", "head", "title"):
+                self.skip = max(0, self.skip - 1)
+            elif tag in _BLOCKS:
+                parts.append("\n")
+            elif tag in ("td", "th"):
+                parts.append(" ")
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                parts.append(data)
+
+    reader = _Text()
+    reader.feed(html)
+    reader.close()
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def save_message(folder: Path, raw: bytes, mail_from: str, recipients: list[str]) -> Message:
     """Parse and keep one received message in `folder` (the `.eml`, then the `.json`)."""
     from email import message_from_bytes, policy
@@ -98,6 +151,8 @@ def save_message(folder: Path, raw: bytes, mail_from: str, recipients: list[str]
     parsed = message_from_bytes(raw, policy=policy.default)
     body = parsed.get_body(preferencelist=("plain", "html")) if isinstance(parsed, EmailMessage) else None
     text = body.get_content().replace("\r\n", "\n") if body is not None else ""  # SMTP sends CRLF
+    if body is not None and body.get_content_subtype() == "html":
+        text = html_text(text)  # an HTML-only e-mail: its text as a mail client shows it
     try:
         date = parsedate_to_datetime(str(parsed["Date"])) if parsed["Date"] else None
     except (TypeError, ValueError):

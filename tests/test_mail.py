@@ -110,3 +110,18 @@ def test_a_store_that_always_logs_in_may_without_tls(tmp_path):
         client.sendmail("shop@store.test", ["ann@shoppers.example.test"], "Subject: Order 7\r\n\r\nThanks")
         client.quit()
         assert [m.subject for m in Mailbox(sink.dir).messages()] == ["Order 7"]
+
+
+def test_an_html_only_email_reads_as_text_a_pattern_can_match(tmp_path):
+    """Stores such as EverShop send HTML only: rows, cells, entities and links as a client shows them."""
+    from keepword.mail import save_message
+
+    html = ("<html><head><style>td{}</style></head><body><h1>Order Number #10001</h1><table>"
+            "<tr><td>Ceramic Cup - White</td><td>2 | $15</td></tr><tr><td>Total:</td><td>$36</td></tr></table>"
+            '<p><a href="http://127.0.0.1:5/orders/u/track?token&#x3D;abc">View order details</a></p></body></html>')
+    raw = ("Subject: Your order has been confirmed!\r\nTo: ann@shoppers.example.test\r\n"
+           "Content-Type: text/html; charset=utf-8\r\n\r\n" + html).encode()
+    message = save_message(tmp_path, raw, "shop@store.test", ["ann@shoppers.example.test"])
+    assert message.text.splitlines() == [
+        "Order Number #10001", "Ceramic Cup - White 2 | $15", "Total: $36",
+        "View order details (http://127.0.0.1:5/orders/u/track?token=abc)"]

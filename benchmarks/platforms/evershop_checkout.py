@@ -77,7 +77,7 @@ def checkout(page: Page, base_url: str, mailbox: Mailbox, *, email: str, quantit
     ship(placed.order_uuid)
     shipped = mailbox.wait_for(to=email, subject_contains="is on the way", timeout=30)
     # HTML only; the link's "=" comes escaped by Handlebars as "&#x3D;"
-    link = re.search(r"https?://[^\s\"'<>]+/orders/[0-9a-f-]+/track\?token=[^\s\"'<>]+", html.unescape(shipped.text))
+    link = re.search(r"https?://[^\s\"'<>]+/orders/[0-9a-f-]+/track\?token=[^\s\"'<>)]+", html.unescape(shipped.text))
     if not link:
         raise AssertionError(f"no tracking link in the e-mail {shipped.subject!r}")
     tracking = browser.new_context()
