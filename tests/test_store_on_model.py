@@ -62,7 +62,7 @@ def test_shoppers_measure_the_on_time_rate_the_model_predicts(tmp_path, store_da
             store.set_stock(**{sku: 100_000 for sku, n in store.stock().items() if n > 0})
             plan = scenario_for_profile(
                 _standard_only_profile(tmp_path), base_url=store.url, mail={"dir": sink.dir},
-                shoppers=2, journeys_per_shopper=10,
+                shoppers=2, journeys_per_shopper=6,
             )
             bought = shop(plan, ledger=ledger, progress=False)
             store.advance_clock(24 * 21)  # three weeks on: every order has arrived, late or not
