@@ -18,7 +18,7 @@ date. Verdicts are written in a run of its own; claims keep the journey they bel
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -161,12 +161,14 @@ def follow_up(
                     _judge_not_placed(claim, shopped, general)
         general.flush()
         if orders:
+            # e-mails some journey or follow-up has read already (each is judged once)
+            judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
             with _browser() as page:
                 for order in orders:
                     notebook = Notebook(order.journey, sink=sink, record_journey=False)
                     notebooks.append(notebook)
                     if _judgeable(order.shopped, general) is not None:
-                        _revisit(order, page, notebook, ledger)
+                        _revisit(order, page, notebook, ledger, judged)
                     notebook.flush()
                     general.flush()
     counts = {key: sum(n.counts[key] for n in notebooks) for key in ("kept", "broken", "inconclusive")}
@@ -188,10 +190,11 @@ def _orders(ledger: Ledger, runs: _Runs, open_claims: list[Claim]) -> list[_Orde
         if claim.journey_id and claim.kind != ClaimKind.ORDER_PLACED:
             open_by_journey.setdefault(claim.journey_id, []).append(claim)
     orders = []
+    notes_of = _order_notes(ledger)
     for journey in ledger.journeys():
         if journey.name == "follow-up":
             continue
-        notes = [e.text or "" for e in ledger.evidence(journey.id) if e.kind == "note"]
+        notes = notes_of(journey.id)
         order_notes = [n for n in notes if n.startswith(ORDER_NOTE)]
         if not order_notes:
             continue
@@ -202,6 +205,19 @@ def _orders(ledger: Ledger, runs: _Runs, open_claims: list[Claim]) -> list[_Orde
         memory.delivery_claim = next((c for c in mine if c.kind == ClaimKind.DELIVERY_DATE), None)
         orders.append(_Order(journey, memory, runs.of(journey.id), mine))
     return orders
+
+
+def _order_notes(ledger: Ledger) -> Callable[[str], list[str]]:
+    """The order and follow-up notes of each journey: in one query where the ledger takes SQL
+    (a ledger of thousands of journeys), else journey by journey."""
+    query = getattr(ledger, "query", None)
+    if query is None:
+        return lambda journey_id: [e.text or "" for e in ledger.evidence(journey_id) if e.kind == "note"]
+    found: dict[str, list[str]] = {}
+    for row in query("SELECT of_id, text FROM evidence WHERE kind = 'note' AND (text LIKE ? OR text = ?) "
+                     "ORDER BY rowid", (ORDER_NOTE + "%", REVISITED)):
+        found.setdefault(row["of_id"], []).append(row["text"])
+    return lambda journey_id: found.get(journey_id, [])
 
 
 def _judgeable(shopped: _Shopped, notebook: Notebook) -> _Shopped | None:
@@ -252,7 +268,7 @@ def _shopper(order: _Order, page: Page, notebook: Notebook) -> Any:
                    random.Random(0), Path("keepword-data") / "evidence" / "follow-up", memory=order.memory)
 
 
-def _revisit(order: _Order, page: Page, notebook: Notebook, ledger: Ledger) -> None:
+def _revisit(order: _Order, page: Page, notebook: Notebook, ledger: Ledger, judged: set[str]) -> None:
     """Read one order's e-mails and status page again and judge what they say."""
     from journeys.pages.status import read_status_page
     from journeys.stops import Stopped
@@ -261,7 +277,6 @@ def _revisit(order: _Order, page: Page, notebook: Notebook, ledger: Ledger) -> N
     shopper.step_name = "follow-up"
     shopper.unreachable = ("the store that took this order", _GONE_ADVICE)
     shopped, memory = order.shopped, order.memory
-    judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
     try:
         _read_mail(order, shopper, notebook, judged, ledger)  # the mail folder needs no store
     except (HarnessError, KeepwordError) as exc:
