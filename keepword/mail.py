@@ -104,15 +104,22 @@ def html_text(html: str) -> str:
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
             self.skip = 0
+            self.rows = 0  # inside a table row, blocks in its cells stay on the row's line
             self.links: list[str | None] = []
+
+        def _break(self, tag: str) -> None:
+            parts.append(" " if self.rows and tag != "br" else "\n")
 
         def handle_starttag(self, tag: str, attrs: Any) -> None:
             if tag == "a":
                 self.links.append(dict(attrs).get("href"))
             if tag in ("script", "style", "head", "title"):
                 self.skip += 1
-            elif tag in _BLOCKS:
+            elif tag == "tr":
                 parts.append("\n")
+                self.rows += 1
+            elif tag in _BLOCKS:
+                self._break(tag)
             elif tag in ("td", "th"):
                 parts.append(" ")
 
@@ -123,14 +130,18 @@ def html_text(html: str) -> str:
                     parts.append(f" ({href})")
             if tag in ("script", "style", "head", "title"):
                 self.skip = max(0, self.skip - 1)
-            elif tag in _BLOCKS:
+            elif tag == "tr":
+                self.rows = max(0, self.rows - 1)
                 parts.append("\n")
+            elif tag in _BLOCKS:
+                self._break(tag)
             elif tag in ("td", "th"):
                 parts.append(" ")
 
         def handle_data(self, data: str) -> None:
-            if not self.skip:
-                parts.append(data)
+            if not self.skip:  # in HTML a run of white space is one space
+                text = " ".join(data.split())
+                parts.append((" " if data[:1].isspace() else "") + text + (" " if text and data[-1:].isspace() else ""))
 
     reader = _Text()
     reader.feed(html)
