@@ -160,7 +160,9 @@ def save_message(folder: Path, raw: bytes, mail_from: str, recipients: list[str]
     eml = folder / f"{ident}.eml"
     _write_atomically(eml, raw)
     parsed = message_from_bytes(raw, policy=policy.default)
-    body = parsed.get_body(preferencelist=("plain", "html")) if isinstance(parsed, EmailMessage) else None
+    # What a mail client shows: the HTML part where there is one (a store's plain part is often
+    # its HTML with the tags stripped, a table cell to a line), else the plain text.
+    body = parsed.get_body(preferencelist=("html", "plain")) if isinstance(parsed, EmailMessage) else None
     text = body.get_content().replace("\r\n", "\n") if body is not None else ""  # SMTP sends CRLF
     if body is not None and body.get_content_subtype() == "html":
         text = html_text(text)  # an HTML-only e-mail: its text as a mail client shows it
