@@ -18,6 +18,7 @@ date. Verdicts are written in a run of its own; claims keep the journey they bel
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -324,8 +325,9 @@ def _read_mail(order: _Order, shopper: Any, notebook: Notebook, judged: set[str]
                 seen = Reading(message.received_at if message else None, "follow-up", None,
                                message.text if message else None, source="email")
                 notebook.close(claim, seen, judgement)
+    number = re.compile(rf"(?<![\w-]){re.escape(memory.order_number)}(?![\w-])") if memory.order_number else None
     mails = [m for m in mailbox.find(to=memory.email_to)
-             if memory.order_number and memory.order_number in (m.subject + "\n" + m.text)]
+             if number is not None and number.search(m.subject + "\n" + m.text)]
     for message in mails:
         where = message.path.as_posix()
         if where in judged:

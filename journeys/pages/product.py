@@ -98,6 +98,10 @@ def add_to_basket(shopper: Shopper, quantity: int | None = None) -> int:
     product = shopper.profile.product
     roles = shopper.roles
     with shopper.step("add"):
+        said = memory.seen.get((ClaimKind.AVAILABILITY, key))
+        if said is not None and said.value == OUT_OF_STOCK:
+            # The page said so: a customer does not try, and the store kept its word.
+            raise Stopped(f"the product page says {key} is out of stock")
         run_actions(shopper, product.actions)
         scope = roles.locate(product.root) if product.root else None
         wanted = quantity or shopper.rng.randint(*shopper.scenario.quantity)
@@ -115,7 +119,6 @@ def add_to_basket(shopper: Shopper, quantity: int | None = None) -> int:
         finally:
             for take in takes:
                 shopper.target.takes.end(take)
-        said = memory.seen.get((ClaimKind.AVAILABILITY, key))
         if outcome == "added":
             shopper.arrived()
             shopper.judge(ClaimKind.AVAILABILITY, key, said, shopper.reading(IN_STOCK))
