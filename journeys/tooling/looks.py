@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from journeys.shopper import Shopper
 
-__all__ = ["PAGES", "PageRoles", "look_one", "look_page"]
+__all__ = ["PAGES", "PageRoles", "look_email", "look_one", "look_page"]
 
 Boxes = list[tuple[list[float], str, str]]
 _LINE = ("sku", "title", "unit_price", "quantity", "line_total")
@@ -181,6 +181,9 @@ def _check_errors(shopper: Shopper, looks: list[Look]) -> None:
 
     from journeys.watch import page_says
 
+    last = shopper.watch.last_document()
+    if last is not None and last.status >= 400:
+        return  # an error page the store served as one
     for index, says in enumerate(shopper.profile.errors):
         try:
             hit = page_says(shopper.page, says, present=shopper.roles.present)
@@ -191,3 +194,58 @@ def _check_errors(shopper: Shopper, looks: list[Look]) -> None:
                               note="this page matches an error page of the profile; narrow it",
                               tries=["make it match only the store's error pages (a heading, an element of "
                                      "the error page), not words a normal page can show"]))
+
+
+def look_email(shopper: Shopper) -> list[Look]:
+    """The order e-mail against the profile's `email:` patterns: for each, the first line it
+    matches and the value it reads; for one that matches no line, the lines that could be
+    meant. Without the message: the subjects of the messages that did come to the persona."""
+    import re
+
+    from journeys.pages.email import find_order_mail, subject_pattern
+    from journeys.tooling.probe import parse_value
+    from keepword.mail import Mailbox
+
+    fmt, memory = shopper.profile.email, shopper.memory
+    if fmt is None:
+        return []
+    if shopper.target.mail_dir is None:
+        return [Look("email.subject", fmt.subject, status="skipped",
+                     note="no mail folder: give the scenario's mail.dir (where the store's e-mails arrive)")]
+    mailbox = Mailbox(shopper.target.mail_dir)
+    to = memory.email_to or shopper.persona.email
+    message = find_order_mail(mailbox, fmt, to=to, number=memory.order_number)
+    if message is None:
+        came = [m.subject for m in mailbox.find(to=to)]
+        return [Look("email.subject", subject_pattern(fmt, memory.order_number).pattern, status="missing",
+                     tries=[f"a message to {to} came with the subject {s!r}" for s in came[:3]]
+                     or [f"no message came to {to} in {shopper.target.mail_dir}"])]
+    looks = [Look("email.subject", fmt.subject, count=1, text=message.subject, value=message.subject)]
+    lines = [" ".join(line.split()) for line in message.text.splitlines() if line.strip()]
+    for key in ("order_number", "total", "shipping", "line", "promise_latest", "status_link"):
+        pattern = getattr(fmt, key)
+        if pattern is None:
+            continue
+        hits = [(line, found) for line in lines if (found := re.search(pattern, line))]
+        seen = Look(f"email.{key}", pattern, count=len(hits))
+        if hits:
+            line, found = hits[0]
+            seen.text = line[:120]
+            groups = {k: v for k, v in found.groupdict().items() if v is not None}
+            value = groups.get("value", found.group(0))
+            try:
+                seen.value = (parse_value("total", value, shopper.profile) if key in ("total", "shipping")
+                              else ", ".join(f"{k}={v.strip()}" for k, v in groups.items()) if key == "line"
+                              else value)
+            except ValueError as exc:
+                seen.status, seen.note = "unreadable", str(exc)
+            if len(hits) > 1 and key != "line":
+                seen.status, seen.note = "ambiguous", f"{len(hits)} lines match; the first is used"
+        else:
+            seen.status = "missing"
+            word = {"total": "total", "shipping": "shipping|delivery|postage", "order_number": r"order|#\s?\d",
+                    "line": r"\d+ ?x|\u00d7|qty|quantity", "promise_latest": "deliver|arriv", "status_link": "https?://"}[key]
+            seen.tries = [f"the line {line[:100]!r}" for line in lines if re.search(word, line, re.IGNORECASE)][:5] \
+                or [f"the message has {len(lines)} lines: {message.path}"]
+        looks.append(seen)
+    return looks

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journeys.shopper import Shopper
-from journeys.tooling.looks import PAGES, look_one, look_page
+from journeys.tooling.looks import PAGES, look_email, look_one, look_page
 from journeys.tooling.probe import Look, overlay
 from keepword.errors import BadInput, HarnessError, UnsafeAction
 from keepword.scenario import Scenario, host_allowed
@@ -152,7 +152,7 @@ class Walker:
         return f"<Walker {len(self.result.pages)} pages>"
 
     def look(self, name: str, *, wait: bool = False, into: PageWalk | None = None,
-             outcome: str | None = None, failure: str | None = None) -> PageWalk:
+             outcome: str | None = None, failure: str | None = None, store_error: str | None = None) -> PageWalk:
         """Look at every role the page `name` has in the profile, on the page shown now; draw
         them; screenshot it. A failed step's page also gets its fields, buttons and messages."""
         from playwright.sync_api import Error as PlaywrightError
@@ -163,6 +163,7 @@ class Walker:
             self.result.pages.append(walked)
         walked.outcome = outcome or walked.outcome
         walked.failure = failure or walked.failure
+        walked.store_error = store_error or walked.store_error
         try:
             walked.url, walked.title = shopper.page.url, shopper.page.title()
         except PlaywrightError:
@@ -173,8 +174,12 @@ class Walker:
             walked.notes.append(f"the store answered HTTP {walked.status} for this page: is its URL in the profile right?")
         boxes: list[tuple[list[float], str, str]] = []
         try:
-            if name in PAGES:
+            if walked.store_error:
+                pass  # the store failed: what its error page lacks says nothing about the profile
+            elif name in PAGES:
                 walked.looks.extend(look_page(shopper, name, boxes, wait=wait))
+            elif name == "email":
+                walked.looks.extend(look_email(shopper))
             for says_name, says in _outcomes(shopper, name):
                 if says is None or says.find is None:
                     continue
@@ -303,9 +308,9 @@ def _walk_steps(shopper: WalkingShopper, walker: Walker, result: WalkResult, *, 
         try:
             outcome = step()
         except StoreFailed:
-            page = walker.look(name, into=into)
             errors = shopper.notebook.store_errors
-            page.store_error = errors[-1].message if errors else "the store failed"
+            said = errors[-1].message if errors else "the store failed"
+            walker.look(name, into=into, store_error=said.split("; ")[0] if said.startswith("the store answered") else said)
             result.stopped = f"the store failed at {name}"
         except UnsafeAction as exc:
             page = walker.look(name, into=into)

@@ -31,7 +31,7 @@ def _table(page: Any) -> Table:
     for column, width in (("role", None), ("locator", 36), ("matched", None), ("text", 28), ("value", 40)):
         table.add_column(column, overflow="fold", max_width=width, no_wrap=width is None)
     for look in page.looks:
-        style = "red" if look.problem else "yellow" if look.status == "ambiguous" else "dim" if look.status in (
+        style = "dim" if page.store_error else "red" if look.problem else "yellow" if look.status == "ambiguous" else "dim" if look.status in (
             "absent", "skipped") else ""
         value = look.value if look.value != look.text or look.text is None else "="
         if look.note:
@@ -90,11 +90,12 @@ def render(result: Any) -> None:
 
 
 def _summary(result: Any) -> None:
-    looks = [look for look in result.looks if look.status not in ("absent", "skipped")]
+    looks = [look for page in result.pages if not page.store_error for look in page.looks
+             if look.status not in ("absent", "skipped")]
     found = sum(1 for look in looks if look.status in ("ok", "ambiguous"))
     parts = [f"{len(result.pages)} pages", f"{len(looks)} roles: {found} found"]
     for status in ("missing", "unreadable", "ambiguous", "unsafe", "wrong"):
-        keys = [look.key for look in result.looks if look.status == status]
+        keys = [look.key for look in looks if look.status == status]
         if keys:
             parts.append(f"{len(keys)} {status} ({', '.join(keys[:6])}{', …' if len(keys) > 6 else ''})")
     if result.store_errors:
