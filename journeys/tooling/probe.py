@@ -199,7 +199,7 @@ _OVERLAY = r"""(boxes) => {
     layer.append(box, tag);
   }
   document.body.append(layer);
-  return layer.querySelectorAll('.__keepword_label').length;
+  return document.querySelectorAll('#__keepword_overlay .__keepword_label').length;  // in the page, not just built
 }"""
 
 _REMOVE = """() => { const o = document.getElementById('__keepword_overlay'); if (o) o.remove();
