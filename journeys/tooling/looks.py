@@ -124,6 +124,8 @@ def _look_section(shopper: Shopper, spec: PageRoles, boxes: Boxes, *, wait: bool
             seen.status, seen.note, seen.tries = "absent", "not shown now, as expected", []
         elif role in spec.later and seen.count == 0:
             seen.status, seen.note, seen.tries = "absent", "shown only later (once delivered)", []
+        if inner and row is not None and seen.status in ("ok", "ambiguous"):
+            _every_row(shopper, seen, row, find)
         looks.append(seen)
         colour = "ambiguous" if seen.status == "ambiguous" else "ok"
         boxes += [(r, role, colour) for r in seen.rects[:1]]
@@ -133,6 +135,28 @@ def _look_section(shopper: Shopper, spec: PageRoles, boxes: Boxes, *, wait: bool
 def _first_words(text: str | None) -> str | None:
     """An enclosing element's text, cut: the table shows which one it is, not all it says."""
     return text if text is None or len(text) <= 40 else text[:39] + "…"
+
+
+def _every_row(shopper: Shopper, seen: Look, row: FindModel, find: FindModel) -> None:
+    """A role read in every row, not just the one the walk uses: the shopper reads all the
+    listing's availability texts, and one wording the profile does not know stops it."""
+    from journeys.reading import Unreadable
+    from journeys.tooling.probe import kind_of, parse_value
+
+    role = seen.key.rsplit(".", 1)[-1]
+    if kind_of(role) not in ("money", "availability"):
+        return
+    for index, item in enumerate(shopper.roles.rows(seen.key, row, {"v": find}, wait=False)):
+        text = item.get("v")
+        if text is None:
+            continue
+        try:
+            parse_value(role, text, shopper.profile)
+        except Unreadable as exc:
+            seen.status, seen.text = "unreadable", text
+            seen.note = f"number {index + 1} says {text!r}: {exc}"
+            seen.tries = suggest(shopper.page, seen, find, shopper.profile)[:1]
+            return
 
 
 def _row_index(shopper: Shopper, section: str, count: int) -> int:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import ElementHandle, Page
 
 __all__ = ["ADD_WORDS", "CHECKOUT_WORDS", "PLACE_WORDS", "Spot", "alerts", "buttons", "fields",
-           "labelled_rows", "money_spots", "repeated", "texts"]
+           "labelled_rows", "money_spots", "pure_money", "repeated", "run", "texts"]
 
 ADD_WORDS = r"add to (basket|cart|bag)|add$|^add\b|in (den )?warenkorb|ajouter|buy now|\bcart\b|\bbasket\b"
 CHECKOUT_WORDS = r"check ?out|proceed|kasse|commander"
@@ -94,7 +94,9 @@ _LIB = r"""
 """
 
 
-def _run(page: Page, body: str, root: ElementHandle | None, arg: Any) -> Any:
+def run(page: Page, body: str, root: ElementHandle | None = None, arg: Any = None) -> Any:
+    """Run a page script `body` with the shared helpers (`path`, `sig`, `text`, `leaves`,
+    `visible`, `rect`), `root` (the document's body when None) and `arg` in scope."""
     script = "([root, arg]) => {" + _LIB + "\n  root = root || document.body;\n" + body + "\n}"
     return page.evaluate(script, [root, arg])
 
@@ -130,7 +132,7 @@ def money_spots(page: Page, money: MoneyFormat, root: ElementHandle | None = Non
     """Elements whose whole text reads as money in the profile's format ("£12.99", "2 200
     грн"), innermost first: the candidates for a price, a total or a charge; none inside an
     element `outside` matches (the lines, when a total is wanted)."""
-    found = _run(page, """
+    found = run(page, """
   const skip = e => { if (!arg) return false; try { return !!e.closest(arg); } catch (err) { return false; } };
   const inner = e => [...e.children].some(c => /\\d/.test(c.textContent || ''));
   return leaves(root, 40).filter(([e, t]) => /\\d/.test(t) && !skip(e) && !inner(e)).slice(0, 400)
@@ -157,10 +159,20 @@ def _looks_like_money(text: str, money: MoneyFormat) -> bool:
             or re.search(r"\d[.,]\d{2}(?!\d)", text) is not None) and len(text) <= 40
 
 
+def pure_money(text: str, money: MoneyFormat) -> bool:
+    """An amount and nothing else ("$121.20", "2 200 грн"), not "Ex Tax: $101.00"."""
+    from babel.numbers import get_currency_symbol
+
+    rest = text.replace(money.currency, "").replace(get_currency_symbol(money.currency, locale=money.locale), "")
+    rest = re.sub(r"[\d.,'\s\u00a0\u202f+\-]", "", rest)
+    rest = "".join(ch for ch in rest if not (0x20A0 <= ord(ch) <= 0x20CF or ch in "$£€¥"))
+    return len(rest) <= 3
+
+
 def buttons(page: Page, words: str, root: ElementHandle | None = None) -> list[Spot]:
     """Buttons, submit inputs and links whose words (text, value, aria-label, title) match the
     regular expression `words` (case ignored): "Add to basket", "Checkout"."""
-    found = _run(page, """
+    found = run(page, """
   const re = new RegExp(arg, 'i');
   const out = [];
   for (const e of root.querySelectorAll('button, input[type=submit], input[type=button], a, [role=button]')) {
@@ -181,7 +193,7 @@ def buttons(page: Page, words: str, root: ElementHandle | None = None) -> list[S
 def fields(page: Page, root: ElementHandle | None = None) -> list[Spot]:
     """The form fields a customer can fill or choose, in page order, with what names them:
     name, id, type, autocomplete, placeholder, label, and a <select>'s first options."""
-    found = _run(page, """
+    found = run(page, """
   const out = [];
   for (const e of root.querySelectorAll('input, select, textarea')) {
     const type = (e.getAttribute('type') || (e.tagName === 'INPUT' ? 'text' : e.tagName.toLowerCase())).toLowerCase();
@@ -195,7 +207,9 @@ def fields(page: Page, root: ElementHandle | None = None) -> list[Spot]:
       text: label.slice(0, 80), tag: e.tagName.toLowerCase(), type, name: e.getAttribute('name') || '',
       id: e.id || '', autocomplete: e.getAttribute('autocomplete') || '',
       placeholder: e.getAttribute('placeholder') || '', required: e.required,
-      value: e.value || '', checked: !!e.checked,
+      value: e.value || '', checked: !!e.checked, readonly: e.readOnly || e.disabled,
+      form: e.form ? [e.form.getAttribute('method') || 'get', e.form.action] : null,
+      modal: (() => { const m = e.closest('.modal, [role=dialog], dialog'); return m ? path(m, document)[0] : null; })(),
       options: e.tagName === 'SELECT' ? [...e.options].slice(0, 6).map(o => text(o)) : []}));
   }
   return out.slice(0, 60);""", root, None)
@@ -204,7 +218,7 @@ def fields(page: Page, root: ElementHandle | None = None) -> list[Spot]:
 
 def texts(page: Page, pattern: str, root: ElementHandle | None = None, *, limit: int = 8) -> list[Spot]:
     """Elements whose whole text (80 characters at most) matches `pattern` (case ignored)."""
-    found = _run(page, """
+    found = run(page, """
   const re = new RegExp(arg, 'i');
   return leaves(root, 80).filter(([e, t]) => re.test(t)).slice(0, 40)
     .map(([e, t]) => spot(e, root === document.body ? document : root));""", root, pattern)
@@ -213,7 +227,7 @@ def texts(page: Page, pattern: str, root: ElementHandle | None = None, *, limit:
 
 def alerts(page: Page) -> list[Spot]:
     """Messages the page shows after an action: alerts, toasts, flash and notice boxes."""
-    found = _run(page, """
+    found = run(page, """
   const css = '[role=alert], [role=status], [aria-live], .alert, [class*=alert], [class*=toast], ' +
               '[class*=flash], [class*=notice], [class*=message], [class*=notification], [data-testid*=flash]';
   return all(document, css).filter(e => visible(e) && text(e)).slice(0, 10).map(e => spot(e, document));""",
@@ -225,7 +239,7 @@ def labelled_rows(page: Page, money: MoneyFormat, *, outside: str | None = None)
     """Rows that hold a label and an amount ("Sub-Total:" | "$202.00"), as a profile's labelled
     locator takes them: `css` finds the rows, `info['label']` is this row's label, `text` its
     amount: candidates for totals, found by what they say rather than where they are."""
-    found = _run(page, r"""
+    found = run(page, r"""
   const out = [];
   const seen = new Set();
   const skip = e => { if (!arg) return false; try { return !!e.closest(arg); } catch (err) { return false; } };
@@ -240,7 +254,10 @@ def labelled_rows(page: Page, money: MoneyFormat, *, outside: str | None = None)
       const label = parts.find(([c, x]) => !c.contains(m) && !/\d[.,]?\d/.test(x) && x.length <= 30);
       if (parts.length >= 2 && parts.length <= 3 && label && text(row).length <= 80) {
         const css = (row.parentElement ? path(row.parentElement, document)[0] + ' > ' : '') + sig(row, false);
-        if (!seen.has(css + label[1])) out.push({css, count: all(document, css).length, text: t, label: label[1], rect: rect(row)});
+        const last = row.lastElementChild;
+        const value = last && last.contains(m) ? null : path(m, row)[0];  // the amount is not the last cell
+        if (!seen.has(css + label[1])) out.push({css, count: all(document, css).length, text: t, label: label[1],
+                                                  value, rect: rect(row)});
         seen.add(css + label[1]);
         break;
       }
@@ -250,7 +267,7 @@ def labelled_rows(page: Page, money: MoneyFormat, *, outside: str | None = None)
     out: list[Spot] = []
     for item in found:
         spot = Spot(str(item["css"]), str(item["text"]), int(item["count"]),
-                    {"label": str(item["label"]), "rect": item.get("rect")})
+                    {"label": str(item["label"]), "value": item.get("value"), "rect": item.get("rect")})
         if _looks_like_money(spot.text, money):
             out.append(spot)
     return out
@@ -260,7 +277,7 @@ def repeated(page: Page, need: str = "a[href]") -> list[Spot]:
     """Blocks that repeat, each holding one money text and an element matching `need` (a link
     for product cards; a link or an input for basket lines): candidates for a card or a line.
     `count` is how many there are; `info['inner']` the money text's path inside the first."""
-    found = _run(page, r"""
+    found = run(page, r"""
   const moneyish = t => /\d/.test(t) && (/[\p{Sc}]|\b[A-Z]{3}\b|\u0433\u0440\u043d|\u0440\u0443\u0431|z\u0142|kr\b/u.test(t) || /\d[.,]\d{2}(?!\d)/.test(t));
   const monies = leaves(document.body, 40).filter(([e, t]) => moneyish(t)).map(([e]) => e);
   const count = x => monies.filter(m => x.contains(m)).length;

@@ -64,12 +64,17 @@ def _tries(page: Page, seen: Look, find: Find, role: str, profile: StoreProfile,
     out: list[str] = []
     if seen.status == "unreadable" and seen.text is not None:
         out.append(_unreadable_hint(role, seen.text, profile))
-    if find.label is not None and seen.labels:
+    if find.label is not None and seen.labels and seen.status == "missing":
         close = _closest(find.label, seen.labels)
         labels = ", ".join(repr(label) for label in dict.fromkeys(seen.labels))
         out.append(f"the rows of `{find.css}` are labelled {labels}"
                    + (f": try `label: {_label_regex(close[0])}`" if close else ""))
     kind = kind_of(role)
+    if find.label is not None and seen.status == "unreadable" and kind == "money" and root is None:
+        for spot in scan.labelled_rows(page, profile.money):
+            if spot.info.get("value") and re.fullmatch(f"(?:{find.label})", spot.info["label"], re.I):
+                out.append(f"the amount of the row labelled {spot.info['label']!r} is not its last cell: "
+                           f"add `value: '{spot.info['value']}'` (it reads {spot.text!r})")
     if role in ("card", "line", "option"):
         need = {"card": "a[href]", "line": "a[href], input", "option": "input[type=radio], button, a[href]"}[role]
         for spot in scan.repeated(page, need):
@@ -77,8 +82,9 @@ def _tries(page: Page, seen: Look, find: Find, role: str, profile: StoreProfile,
             out.append(f"`{spot.css}`: {spot.count} blocks like {spot.text[:50]!r}{inner}")
     elif kind == "money":
         if role in ("subtotal", "total", "shipping") and root is None:
-            for spot in scan.labelled_rows(page, profile.money, outside=outside)[:3]:
-                out.append(f"{{css: '{spot.css}', label: '{_label_regex(spot.info['label'])}'}} "
+            for spot in scan.labelled_rows(page, profile.money, outside=outside)[:4]:
+                value = f", value: '{spot.info['value']}'" if spot.info.get("value") else ""
+                out.append(f"{{css: '{spot.css}', label: '{_label_regex(spot.info['label'])}'{value}}} "
                            f"reads {spot.text!r} (the row labelled {spot.info['label']!r})")
         for spot, money in scan.money_spots(page, profile.money, root, outside=outside):
             out.append(f"`{spot.css}`{where} reads {spot.text!r} = {money.quantized()} {money.currency}"
@@ -122,6 +128,8 @@ def _tries(page: Page, seen: Look, find: Find, role: str, profile: StoreProfile,
 
 def _unreadable_hint(role: str, text: str, profile: StoreProfile) -> str:
     kind = kind_of(role)
+    if not text.strip():
+        return "the element read is empty"
     if kind == "money":
         return (f"the text {text[:60]!r} is not one amount in {profile.money.locale}/{profile.money.currency}: "
                 "point at an inner element, or keep the amount with `pattern: '(?P<value>...)'`"

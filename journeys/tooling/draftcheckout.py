@@ -1,0 +1,405 @@
+"""The draft's checkout: filled in as a customer would, up to the page with the place button,
+and written down as the profile's checkout steps; then that page's lines and totals, and the
+request the place button sends, found with every request aborted.
+
+Fields are named by their `autocomplete`, else by their name, id or label, and filled with a
+made-up persona (`journeys.persona`), card fields with the documented test card; a radio group
+that offers guest checkout takes it; methods whose labels carry an amount are the shipping
+methods (`shipping:` and `choose_shipping`), a picker that shows them in a modal is its `open`.
+Buttons that say continue, next or save are clicked; a button that places the order never is.
+Where orders may not be tried (a host that is not loopback, without --checkout), the draft
+stops at the basket and leaves the checkout as TODOs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from journeys.tooling import detect, scan
+from journeys.tooling.draftpages import _amount, labelled
+from journeys.tooling.yamlout import Doc
+
+if TYPE_CHECKING:
+    from journeys.persona import Persona
+    from journeys.tooling.draft import Drafter
+
+__all__ = ["glob_of", "rest"]
+
+# (what a field is, its persona placeholder): autocomplete tokens first, then names, ids, labels
+_AUTOCOMPLETE = {"email": "persona.email", "given-name": "persona.first_name", "family-name": "persona.last_name",
+                 "name": "persona.name", "address-line1": "persona.address1", "address-line2": "persona.address2",
+                 "address-level2": "persona.city", "postal-code": "persona.postcode", "tel": "persona.phone",
+                 "cc-number": "card.number", "cc-exp": "card.expiry", "cc-csc": "card.cvc", "cc-name": "card.name"}
+_NAMES = [
+    (r"card.?num|cc.?num|cardnumber", "card.number"), (r"expir|exp.?date|cc.?exp|card.?exp", "card.expiry"),
+    (r"cvc|cvv|security.?code|card.?cvc", "card.cvc"), (r"card.?name|name.?on.?card|cardholder", "card.name"),
+    (r"e-?mail", "persona.email"), (r"first.?name|given", "persona.first_name"),
+    (r"last.?name|surname|family", "persona.last_name"), (r"full.?name|^name$|your name|\bname$", "persona.name"),
+    (r"address.?2|address_2|apartment|suite", "persona.address2"),
+    (r"address.?1|address_1|street|^address$|address$", "persona.address1"),
+    (r"city|town|locality", "persona.city"), (r"post.?code|postal|zip", "persona.postcode"),
+    (r"phone|tel\b|telephone|mobile", "persona.phone"),
+]
+_SKIP = re.compile(r"search|^q$|query|coupon|voucher|gift|password|newsletter|comment|company", re.I)
+_CONTINUE = r"^(continue|next|proceed|save|review|go to (payment|shipping|review)|use this|confirm (address|details))"
+_PICKER = r"^(choose|select|change)\b"
+
+
+def rest(d: Drafter) -> None:
+    """The checkout, the preview and safety (explored where allowed), and the later pages as TODOs."""
+    doc = d.doc
+    explored = False
+    if d.explore_checkout:
+        explored = Checkout(d).explore()
+    if not explored:
+        checkout = doc.section("checkout")
+        checkout.todo("steps", "from the basket's checkout button to the page with the place button: fill, choose, "
+                      "click (README step 5); the draft did not go through the checkout here",
+                      [{"fill": {"#email": "{persona.email}"}}, {"click": "button[type=submit]"}])
+        preview = doc.section("preview")
+        for key, example in (("line", '.line'), ("title", '.name'), ("quantity", '.qty'),
+                             ("line_total", '.total'), ("subtotal", '.subtotal'), ("shipping", '.shipping'),
+                             ("total", '.total'), ("place", 'button.place-order')):
+            preview.todo(key, "the page before the order: walk to it and fill this in", example)
+        doc.section("safety").todo("order_urls", "the request that places the order (e.g. '**/checkout/place')",
+                                   ["**/checkout/place"])
+    doc.section("confirmation").remark("the page after placing: order_number, total, ... (all optional): "
+                                       "`keepword walk --place` on a staging store shows it")
+    if not [e for e in doc.section("shipping").entries if e.key]:
+        doc.drop("shipping")
+    doc.remark("status: {url: '/order-status?order={order}&email={email}', state: '.status'}   # a guest order-status "
+               "page, if the store has one")
+    doc.remark("email: {subject: 'Order {order}', total: '^Total: (?P<value>.+)$'}   # the order e-mail's lines")
+    doc.remark("errors: [{text: 'Internal Server Error|Fatal error'}]   # pages that are the store failing")
+
+
+def glob_of(url: str) -> str:
+    """A request's address as a glob the guard matches: its last two path segments, the rest of
+    a query cut at its first parameter ("**/payment/cod.confirm*", "**/checkout/place")."""
+    parts = urlsplit(url)
+    rel = parts.path + (f"?{parts.query}" if parts.query else "")
+    tail = "/".join(rel.split("/")[-2:])
+    cut = re.split(r"[?&]", tail, maxsplit=1)
+    return "**/" + cut[0].lstrip("/") + ("*" if len(cut) > 1 else "")
+
+
+class Checkout:
+    """One pass through a store's checkout (see the module docstring)."""
+
+    def __init__(self, d: Drafter) -> None:
+        from journeys.persona import make_persona
+
+        self.d = d
+        self.page = d.page
+        self.persona: Persona = make_persona(d.money.locale, "shoppers.example.test", "draft")
+        self.steps: list[dict[str, Any]] = []
+        self.clicked: set[tuple[str, str]] = set()
+        self.card_form: str | None = None
+        self.shipping_name: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Checkout {len(self.steps)} steps>"
+
+    def explore(self) -> bool:
+        d = self.d
+        basket = d.doc.section("basket")
+        button = basket.get("checkout")
+        if not isinstance(button, str):
+            return False
+        start = self.page.url
+        self.page.locator(button).first.click()
+        try:
+            self.page.wait_for_url(lambda url: url != start, timeout=10_000)
+        except Exception:
+            d.notes.append(f"the checkout button `{button}` opened no page")
+            return False
+        d.settle()
+        self._wait_url()
+        for _ in range(12):
+            if self._place() is not None:
+                break
+            if not self._round():
+                d.notes.append(f"the checkout stopped on {self.page.url}: nothing left the draft knows how to fill "
+                               "or click; walk it and add the next action")
+                break
+        place = self._place()
+        checkout = d.doc.section("checkout")
+        checkout.set("steps", self.steps or [{"wait_for_url": "**" + urlsplit(self.page.url).path}],
+                     "what the draft did from the basket to the place button; check each")
+        if place is None:
+            checkout.set("preview_url", "**" + urlsplit(self.page.url).path, "where the draft stopped; check this")
+            return False
+        checkout.set("preview_url", "**" + urlsplit(self.page.url).path, "the page with the place button")
+        self._preview(place)
+        return True
+
+    # -- one round: fill what is empty, take the choices, then click on ---------------------------
+    def _round(self) -> bool:
+        fields = [f for f in scan.fields(self.page) if not f.info.get("readonly") and not _SKIP.search(
+            " ".join((f.info["name"], f.info["id"], f.text)))]
+        did = self._guest(fields)
+        did = self._fill(fields) or did
+        did = self._selects(fields) or did
+        did = self._agree(fields) or did
+        did = self._methods(fields) or did
+        if self._continue():
+            return True
+        return self._picker() or did
+
+    def _guest(self, fields: list[scan.Spot]) -> bool:
+        for field in fields:
+            if field.info["type"] == "radio" and re.search(r"guest", field.text, re.I) and not field.info["checked"]:
+                self._do({"choose": field.css}, f"the radio {field.text!r}")
+                self.page.locator(field.css).first.check()
+                self.d.settle()
+                return True
+        return False
+
+    def _fill(self, fields: list[scan.Spot]) -> bool:
+        values: dict[str, str] = {}
+        for field in fields:
+            if field.info["tag"] == "select" or field.info["type"] in ("radio", "checkbox") or field.info["value"]:
+                continue
+            placeholder = _placeholder(field)
+            if placeholder is None:
+                continue
+            if placeholder.startswith("card.") and field.info.get("form"):
+                self.card_form = field.info["form"][1]
+            values[field.css] = "{" + placeholder + "}"
+        if not values:
+            return False
+        for css, template in values.items():
+            self.page.locator(css).first.fill(self._value(template))
+        self._do({"fill": values}, "fields named " + ", ".join(v.strip("{}") for v in values.values()))
+        return True
+
+    def _value(self, template: str) -> str:
+        group, name = template.strip("{}").split(".")
+        if group == "card":
+            return {"number": "4242 4242 4242 4242", "expiry": "12/34", "cvc": "123", "name": self.persona.name}[name]
+        return self.persona.fields()[name]
+
+    def _selects(self, fields: list[scan.Spot]) -> bool:
+        did = False
+        for field in fields:
+            if field.info["tag"] != "select" or field.info["value"] or len(field.info["options"]) < 2:
+                continue
+            option = field.info["options"][1]
+            self.page.locator(field.css).first.select_option(label=option)
+            self._do({"select": {field.css: option}}, f"the first choice of {field.text or field.css!r}; check this")
+            self.d.settle()
+            did = True
+        return did
+
+    def _agree(self, fields: list[scan.Spot]) -> bool:
+        for field in fields:
+            if field.info["type"] == "checkbox" and not field.info["checked"] and \
+                    re.search(r"agree|terms|conditions|privacy", field.text, re.I) and \
+                    self.page.locator(field.css).first.is_visible():
+                self.page.locator(field.css).first.check()
+                self._do({"check": field.css}, f"{field.text[:40]!r}")
+                return True
+        return False
+
+    def _methods(self, fields: list[scan.Spot]) -> bool:
+        groups: dict[str, list[scan.Spot]] = {}
+        for field in fields:
+            if field.info["type"] == "radio":
+                groups.setdefault(field.info["name"], []).append(field)
+        for name, radios in groups.items():
+            if re.search(r"account|guest|register", name, re.I):
+                continue
+            first = radios[0]
+            priced = any(_amount(self.d, _money_part(r.text)) is not None for r in radios)
+            if priced and self.d.doc.section("shipping").get("option") is None:
+                self._shipping(radios)
+                return True
+            if any(r.info["checked"] for r in radios):
+                continue
+            if priced:
+                continue
+            else:
+                self.page.locator(first.css).first.check()
+                self._do({"choose": first.css}, f"the method {first.text[:40]!r}; check this")
+            self.d.settle()
+            return True
+        return False
+
+    def _shipping(self, radios: list[scan.Spot]) -> None:
+        """Methods with amounts: the shipping section, chosen by `choose_shipping`."""
+        shipping = self.d.doc.section("shipping")
+        first = radios[0]
+        option = scan.run(self.page, """
+  const r = document.querySelector(arg);
+  let o = r;
+  while (o.parentElement && !/\\d/.test(text(o))) o = o.parentElement;
+  const css = (o.parentElement ? path(o.parentElement, document)[0] + ' > ' : '') + sig(o, false);
+  return [css, all(document, css).length];""", None, first.css)
+        opened = self.steps[-1] if self.steps and self.steps[-1].get("#", "").startswith("picker") else None
+        if opened is not None:
+            self.steps.pop()
+            shipping.set("open", opened["click"], "the button that shows the methods")
+        shipping.set("option", option[0], f"{option[1]} method(s), each with a radio and an amount")
+        shipping.set("code", {"css": "input", "attribute": "value"}, f"the radio's value ({first.info['value']!r})")
+        parts = detect.block(self.page, option[0])
+        pure = [m for m in (parts.monies if parts else []) if scan.pure_money(m["text"], self.d.money)]
+        if pure:
+            shipping.set("charge", pure[0]["css"], f"reads {pure[0]['text']!r}")
+        else:
+            shipping.set("charge", {"css": "label", "pattern": r"(?P<value>[^-:]*\d[^-:]*)$"},
+                         f"the amount at the end of {first.text!r} ({_money_part(first.text).strip()})")
+            self.shipping_name = re.split(r"\s*[-:]\s*[^-:]*\d[^-:]*$", first.text)[0].strip() or None
+        shipping.set("choose", "input", "the radio")
+        self.page.locator(first.css).first.check()
+        self._do({"choose_shipping": "first"}, "by the shipping section below")
+        if first.info.get("modal"):
+            modal = self.page.locator(first.info["modal"]).first.element_handle()
+            done = [b for b in scan.buttons(self.page, r"continue|select|confirm|ok|save|apply", modal) if b.count == 1]
+            if done:
+                self.page.locator(done[0].css).first.click()
+                shipping.set("after", [{"click": done[0].css}], f"the modal's {done[0].text!r}")
+                self.d.settle()
+
+    def _continue(self) -> bool:
+        for button in scan.buttons(self.page, _CONTINUE):
+            key = (self.page.url, button.css)
+            if key in self.clicked or button.count != 1 or re.search(scan.PLACE_WORDS, button.text, re.I):
+                continue
+            locator = self.page.locator(button.css).first
+            if not locator.is_enabled():
+                continue
+            self.clicked.add(key)
+            before = self.page.url
+            locator.click()
+            self._do({"click": button.css}, f"the button {button.text!r}")
+            self.d.settle()
+            if self.page.url != before:
+                self._wait_url()
+            return True
+        return False
+
+    def _picker(self) -> bool:
+        for button in scan.buttons(self.page, _PICKER):
+            key = (self.page.url, button.css)
+            if key in self.clicked or button.count != 1 or not self.page.locator(button.css).first.is_enabled():
+                continue
+            self.clicked.add(key)
+            self.page.locator(button.css).first.click()
+            self._do({"click": button.css, "#": f"picker {button.text!r}"}, "")
+            self.d.settle()
+            return True
+        return False
+
+    def _wait_url(self) -> None:
+        self._do({"wait_for_url": "**" + urlsplit(self.page.url).path}, "")
+
+    def _do(self, action: dict[str, Any], why: str) -> None:
+        if why and "#" not in action:
+            action = {**action, "#": why}
+        self.steps.append(action)
+
+    def _place(self) -> scan.Spot | None:
+        found = [b for b in scan.buttons(self.page, scan.PLACE_WORDS) if b.count == 1 and b.info["tag"] != "a"]
+        return found[0] if found else None
+
+    # -- the page with the place button -----------------------------------------------------------
+    def _preview(self, place: scan.Spot) -> None:
+        d, preview = self.d, self.d.doc.section("preview")
+        self.steps = [{k: v for k, v in s.items() if not (k == "#" and str(v).startswith("picker"))}
+                      for s in self.steps]
+        line = detect.line_of(self.page, d.title or "")
+        parts = detect.block(self.page, line) if line else None
+        if parts is None:
+            for key in ("line", "title", "quantity", "line_total"):
+                preview.todo(key, "no repeated line with the product on the page with the place button", '.line')
+        else:
+            preview.set("line", parts.css, f"{parts.count} line(s) with the product")
+            _preview_line(d, preview, parts)
+        rows = scan.labelled_rows(self.page, d.money, outside=parts.css if parts else None)
+        wanted = (("subtotal", r"sub-?\s?total"), ("shipping", r"shipping|delivery|postage|"
+                  + re.escape(self.shipping_name or "@@")), ("total", r"^(grand |order )?total"))
+        for key, words in wanted:
+            row = next((r for r in rows if re.search(words, r.info["label"], re.I)), None)
+            if row is None:
+                preview.todo(key, f"no row labelled like {words!r}", {"css": "tfoot tr", "label": key.title()})
+                continue
+            preview.set(key, labelled(row), f"the row labelled {row.info['label']!r} "
+                        f"({row.text})" + ("; the method's name: check this" if self.shipping_name and key == "shipping"
+                                          and self.shipping_name in row.info["label"] else ""))
+        preview.set("place", place.css, f"the button {place.text!r}; never clicked by the draft")
+        self._probe(place)
+
+    def _probe(self, place: scan.Spot) -> None:
+        """Click the place button with every request to the store aborted: the first request it
+        sends is what `safety.order_urls` must cover (nothing reaches the store)."""
+        safety, origin = self.d.doc.section("safety"), "{0.scheme}://{0.netloc}".format(urlsplit(self.page.url))
+        sent: list[tuple[str, str]] = []
+
+        def abort(route: Any, request: Any) -> None:
+            if request.url.startswith(origin) and request.resource_type in ("document", "xhr", "fetch"):
+                sent.append((request.method, request.url))
+            route.abort("blockedbyclient")
+
+        context = self.page.context
+        context.route("**/*", abort)
+        try:
+            self.page.locator(place.css).first.click()
+            self.page.wait_for_timeout(2500)
+        finally:
+            context.unroute("**/*", abort)
+        posts = [url for method, url in sent if method != "GET"] or [url for _, url in sent]
+        if posts:
+            safety.set("order_urls", [glob_of(posts[0])], f"{sent[0][0]} {posts[0]} (the place button's request, "
+                       "aborted by the draft)")
+        else:
+            safety.todo("order_urls", "the place button sent no request the draft saw", ["**/checkout/place"])
+        if self.card_form:
+            safety.set("card_urls", [glob_of(self.card_form)], "where the card fields' form posts")
+
+
+def _placeholder(field: scan.Spot) -> str | None:
+    token = field.info["autocomplete"].split()[-1] if field.info["autocomplete"] else ""
+    if token in _AUTOCOMPLETE:
+        return _AUTOCOMPLETE[token]
+    words = " ".join((field.info["name"], field.info["id"], field.text, field.info["placeholder"]))
+    if field.info["type"] == "email":
+        return "persona.email"
+    return next((placeholder for pattern, placeholder in _NAMES if re.search(pattern, words, re.I)), None)
+
+
+def _money_part(text: str) -> str:
+    found = re.search(r"[^-:]*\d[^-:]*$", text)
+    return found.group(0) if found else text
+
+
+def _preview_line(d: Drafter, preview: Doc, parts: detect.Block) -> None:
+    """A preview line's title, quantity and amounts; "2x iPhone" is a quantity and a title."""
+    title = (d.title or "")[:20]
+    both = next((m for m in [*parts.links, *parts.numbers, *parts.stock]
+                 if re.match(rf"^\d+\s*[x\u00d7]\s*{re.escape(title)}", m["text"])), None)
+    leaves = scan.texts(d.page, rf"^(\d+\s*[x\u00d7]\s*)?{re.escape(title)}", None, limit=4)
+    named = next((t for t in [*parts.links, *parts.texts] if title in t["text"]), None)
+    if both is None and leaves and re.match(r"^\d+\s*[x\u00d7]", leaves[0].text):
+        both = {"css": leaves[0].css.split(" ")[-1], "text": leaves[0].text}
+    if both is not None:
+        preview.set("title", {"css": both["css"], "pattern": r"^\d+\s*[x\u00d7]\s*(?P<value>.+)$"},
+                    f"reads {both['text'][:30]!r}: the name after the quantity")
+        preview.set("quantity", {"css": both["css"], "pattern": r"^(?P<value>\d+)\s*[x\u00d7]"}, "the number before the x")
+    else:
+        preview.set("title", named["css"] if named else "td", "the line's name" + ("" if named else "; check this"))
+        number = next((n for n in parts.numbers if n["text"] == str(d.quantity)), None)
+        if number is not None:
+            preview.set("quantity", number["css"], f"reads {number['text']!r}")
+        else:
+            preview.todo("quantity", f"nothing in the line says {d.quantity}", '.qty')
+    amounts = [(m, _amount(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
+    if d.price is not None:
+        unit = next((m for m, a in amounts if a == d.price.amount and d.quantity > 1), None)
+        if unit is not None:
+            preview.set("unit_price", unit["css"], f"reads {unit['text']!r}")
+    if amounts:
+        preview.set("line_total", amounts[-1][0]["css"], f"reads {amounts[-1][0]['text']!r}, the line's last amount")
+    else:
+        preview.todo("line_total", "no amount in the line", '.total')

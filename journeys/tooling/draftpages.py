@@ -1,0 +1,262 @@
+"""The draft's product page and basket: structured data matched to what the page shows, the add
+button and how the page says it took the product, the basket's lines and totals.
+
+Each guess is an element found on the page now; where the store publishes structured data the
+visible element is the one that says the same (a price equal to the JSON-LD offer's, a title
+equal to its name), and the comment says so.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from journeys.tooling import detect, scan
+from keepword.errors import HarnessError
+
+if TYPE_CHECKING:
+    from journeys.tooling.draft import Drafter
+    from journeys.tooling.yamlout import Doc
+
+__all__ = ["basket", "label_regex", "labelled", "product"]
+
+_NOT_ADD = re.compile(r"wish|compare|favou?rite|notify|remove|view|continue shopping", re.I)
+
+
+def label_regex(label: str) -> str:
+    """A row's label as a `label:` regex: the words, a colon optional; what follows a colon (a
+    method's name: "Shipping: Express delivery") left open."""
+    head, colon, tail = label.strip().partition(":")
+    words = re.escape(head.strip()).replace("\\ ", " ")
+    return f"{words}:?.*" if colon and tail.strip() else f"{words}:?"
+
+
+def labelled(row: scan.Spot) -> dict[str, str]:
+    """A labelled-row locator for a row `scan.labelled_rows` found (with `value:` where the
+    amount is not in the row's last cell)."""
+    found = {"css": row.css, "label": label_regex(row.info["label"])}
+    if row.info.get("value"):
+        found["value"] = row.info["value"]
+    return found
+
+
+def _known(d: Drafter, key: str) -> Any:
+    """A platform's verified locator for `key`, when it matches on this page."""
+    if d.platform is None or key not in d.platform.known:
+        return None
+    value = d.platform.known[key]
+    if isinstance(value, str) and not key.endswith(".url") and d.page.locator(value).count() == 0:
+        return None
+    return value
+
+
+def product(d: Drafter) -> None:
+    """Open the first card's product and read its page."""
+    listing = d.doc.section("listing")
+    card, link = listing.get("card"), d.card_link
+    before = d.page.url
+    d.page.locator(card).first.locator(link["css"]).first.click()
+    try:
+        d.page.wait_for_url(lambda url: url != before, timeout=10_000)
+    except Exception as exc:
+        raise HarnessError(f"draft: clicking the first card's link `{link['css']}` on {before} opened no page "
+                           f"({str(exc).strip().splitlines()[0]})", url=before) from None
+    d.settle()
+    section = d.doc.section("product")
+    found = detect.facts(d.page)
+    d.title = found.name or (found.h1 or {}).get("text") or link["text"]
+    sku_attr = listing.get("sku")
+    path = d.path()
+    if isinstance(sku_attr, dict) and found.sku and found.sku in path:
+        section.set("url", path.replace(found.sku, "{sku}"), "the product's address, with its SKU in it")
+    else:
+        section.set("url", None, f"no pattern in {path!r} to fill a SKU into: the shopper waits for the page to load")
+    if found.root:
+        section.set("root", found.root, "the product's own element (schema.org Product or a test id)")
+    _title(d, section, found)
+    _price(d, section, found)
+    stock = scan.texts(d.page, r"\b(in stock|out of stock|sold out|available|availability|backorder|pre-?order)\b")
+    if stock:
+        section.set("availability", stock[0].css, f"reads {stock[0].text!r}")
+        if d.doc.get("availability") in ("", None):
+            d.availability([stock[0].text])
+    elif found.availability:
+        d.notes.append(f"the structured data says {found.availability!r} but no text on the page says stock")
+    quantity = _known(d, "product.quantity") or next(
+        (f.css for f in scan.fields(d.page) if re.search(r"qty|quantity", f.info["name"] + f.info["id"], re.I)
+         or f.info["type"] == "number"), None)
+    if quantity:
+        section.set("quantity", quantity, "the quantity box (its `max`, where it has one, is the stock)")
+    add = _known(d, "product.add")
+    why = f"{d.platform.name}'s add button" if add and d.platform else ""
+    if add is None:
+        buttons = [b for b in scan.buttons(d.page, scan.ADD_WORDS) if not _NOT_ADD.search(b.text)
+                   and b.info["tag"] != "a"]
+        if not buttons:
+            section.todo("add", "no button says add to basket/cart; see `keepword walk`", 'button.add')
+            return
+        add, why = (buttons[0].css if buttons[0].count == 1 else {"role": "button", "name": buttons[0].text}), \
+            f"the button {buttons[0].text!r}"
+    section.set("add", add, why)
+    _add(d, section, add, quantity)
+
+
+def _title(d: Drafter, section: Doc, found: detect.Facts) -> None:
+    title = d.title or ""
+    spots = scan.texts(d.page, "^" + re.escape(title[:60]), limit=4) if title else []
+    heading = next((s for s in spots if s.css.startswith("h1") or " h1" in s.css), None)
+    pick = heading or (spots[0] if spots else None)
+    if pick is None and found.h1:
+        section.set("title", found.h1["css"], "the page's heading; check this")
+    elif pick is not None:
+        source = found.source.get("name", "the card's link")
+        section.set("title", pick.css, f"reads {pick.text[:40]!r}, the name {source} gives")
+    else:
+        section.todo("title", "no element shows the product's name", 'h1')
+
+
+def _price(d: Drafter, section: Doc, found: detect.Facts) -> None:
+    spots = [(s, m) for s, m in scan.money_spots(d.page, d.money, limit=30) if scan.pure_money(s.text, d.money)]
+    if found.price is not None:
+        same = [(s, m) for s, m in spots if m.amount == found.price]
+        same.sort(key=lambda sm: ("itemprop" not in sm[0].css, sm[0].count != 1))
+        if same:
+            d.price = same[0][1]
+            section.set("price", same[0][0].css, f"reads {same[0][0].text!r}, the price {found.source['price']} gives")
+            return
+        d.notes.append(f"the structured data's price {found.price} is not shown on the page as such")
+    if spots:
+        d.price = spots[0][1]
+        section.set("price", spots[0][0].css, f"reads {spots[0][0].text!r}, the first amount on the page; check this")
+    else:
+        section.todo("price", "no element reads as an amount", '.price')
+
+
+def _add(d: Drafter, section: Doc, add: Any, quantity: str | None) -> None:
+    """Add two (where there is a quantity box) and see how the page says it took them."""
+    page = d.page
+    if quantity:
+        page.locator(quantity).first.fill("2")
+        d.quantity = 2
+    before, shown = page.url, {a.css for a in scan.alerts(page)}
+    locator = page.get_by_role(add["role"], name=add["name"]) if isinstance(add, dict) else page.locator(add)
+    locator.first.click()
+    deadline = time.monotonic() + 8
+    new: list[scan.Spot] = []
+    while time.monotonic() < deadline:
+        if page.url != before:
+            break
+        new = [a for a in scan.alerts(page) if a.css not in shown]
+        if new:
+            break
+        page.wait_for_timeout(200)
+    known = _known(d, "product.added")
+    if page.url != before:
+        d.settle()
+        section.set("added", {"url": "**" + urlsplit(page.url).path}, f"adding opened {d.path()}")
+    elif known:
+        section.set("added", known, f"{d.platform.name if d.platform else ''}'s message after adding")
+    elif new:
+        section.set("added", {"find": new[0].css}, f"the message {new[0].text[:50]!r} that appeared")
+    else:
+        section.todo("added", "neither the address nor a message changed after adding; what shows it took it?",
+                     {"text": "added to your (basket|cart)"})
+    section.remark("refused: {text: 'not available|out of stock'}   # what the page shows when it will not add "
+                   "(walk a sold-out product to see it)")
+
+
+def basket(d: Drafter) -> None:
+    """Find the basket (here, or behind a cart link) and read its lines and totals."""
+    section = d.doc.section("basket")
+    if not _lines_here(d):
+        url = _known(d, "basket.url")
+        if url is None:
+            links = [b for b in scan.buttons(d.page, r"cart|basket|bag") if b.info.get("href")
+                     and urlsplit(b.info["href"]).netloc == urlsplit(d.url).netloc and "#" not in b.info["href"]]
+            links.sort(key=lambda b: not re.search(r"cart|basket", b.info["href"], re.I))
+            if not links:
+                section.todo("url", "no link to the basket found", '/cart')
+                raise HarnessError(f"draft: no link to the basket on {d.page.url}", url=d.page.url)
+            url = links[0].info["href"]
+        d.goto(url if "://" in url else d.doc.get("base_url") + url)
+    section.set("url", d.path(), "where the basket is")
+    line: str | None = _known(d, "basket.line") or detect.line_of(d.page, d.title or "")
+    parts = detect.block(d.page, line) if line else None
+    if parts is None or line is None:
+        section.todo("line", "no repeated line with the product in it", ".cart-line")
+        return
+    section.set("line", line, f"{parts.count} line(s), each with the product's name and an amount")
+    _line_parts(d, section, parts)
+    _subtotal(d, section, line)
+    check = [b for b in scan.buttons(d.page, scan.CHECKOUT_WORDS) if b.count == 1]
+    if check:
+        section.set("checkout", check[-1].css, f"the {check[-1].info['tag']} {check[-1].text!r}")
+    else:
+        section.todo("checkout", "no button or link says checkout", 'a.checkout')
+
+
+def _lines_here(d: Drafter) -> bool:
+    return re.search(r"cart|basket|bag", d.page.url, re.I) is not None and detect.line_of(d.page, d.title or "") is not None
+
+
+def _line_parts(d: Drafter, section: Doc, parts: detect.Block) -> None:
+    title = (d.title or "")[:20]
+    named = [t for t in [*parts.links, *parts.texts] if title and title in t["text"]]
+    if named:
+        section.set("title", named[0]["css"], f"reads {named[0]['text'][:40]!r}")
+    else:
+        section.todo("title", "no element in the line shows the product's name", '.name')
+    box = next((i for i in parts.inputs if re.search(r"qty|quantity", i["name"], re.I) or i["type"] == "number"), None)
+    number = next((n for n in parts.numbers if n["text"] == str(d.quantity)), None)
+    if box is not None:
+        section.set("quantity", box["css"], f"the quantity box (it says {box['value']!r})")
+    elif number is not None:
+        section.set("quantity", number["css"], f"reads {number['text']!r}, the quantity added")
+    else:
+        section.todo("quantity", f"nothing in the line says {d.quantity}, the quantity added", '.qty')
+    amounts = [(m, _amount(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
+    unit = next((m for m, a in amounts if d.price is not None and a == d.price.amount), None)
+    total = next((m for m, a in amounts if d.price is not None and a == d.price.amount * d.quantity
+                  and (d.quantity > 1 or m is not unit)), None)
+    if unit is not None and unit is not total:
+        section.set("unit_price", unit["css"], f"reads {unit['text']!r}, the product page's price")
+    else:
+        section.remark("unit_price: not shown, or not told apart from the line total: lines are then judged by "
+                       "their totals")
+    if total is not None:
+        section.set("line_total", total["css"], f"reads {total['text']!r}, {d.quantity} x the price")
+    elif amounts:
+        section.set("line_total", amounts[-1][0]["css"], f"reads {amounts[-1][0]['text']!r}, the line's last amount; "
+                    "check this")
+    else:
+        section.todo("line_total", "no amount in the line", '.total')
+
+
+def _amount(d: Drafter, text: str) -> Decimal | None:
+    from journeys.reading import Unreadable, read_money
+
+    try:
+        return read_money(text, d.money).amount
+    except Unreadable:
+        return None
+
+
+def _subtotal(d: Drafter, section: Doc, line: str) -> None:
+    rows = scan.labelled_rows(d.page, d.money, outside=line)
+    sub = next((r for r in rows if re.search(r"sub-?\s?total", r.info["label"], re.I)), None)
+    if sub is not None:
+        section.set("subtotal", labelled(sub),
+                    f"the row labelled {sub.info['label']!r} ({sub.text})")
+        return
+    spots = [(s, m) for s, m in scan.money_spots(d.page, d.money, outside=line) if scan.pure_money(s.text, d.money)]
+    if d.price is not None:
+        want = d.price.amount * d.quantity
+        same = [s for s, m in spots if m.amount == want]
+        if same:
+            section.set("subtotal", same[0].css, f"reads {same[0].text!r}, the lines' sum")
+            return
+    section.todo("subtotal", "no row labelled subtotal and no amount equal to the lines' sum",
+                 {"css": "table.totals tr", "label": "Subtotal"})
