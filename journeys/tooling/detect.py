@@ -51,11 +51,14 @@ _BLOCK = r"""
   const out = {count: blocks.length, text: text(b).slice(0, 200), links: [], monies: [], numbers: [], inputs: [], stock: [],
                texts: [], attrs: {}};
   for (const a of b.getAttributeNames()) if (a.startsWith('data-') || a === 'id') out.attrs[a] = b.getAttribute(a);
-  for (const a of b.querySelectorAll('a[href]')) if (visible(a)) out.links.push(part(a, {title: a.getAttribute('title'), href: a.href}));
+  for (const a of b.querySelectorAll('a[href]')) if (visible(a)) out.links.push(part(a, {
+    title: a.getAttribute('title'), href: a.href,
+    before: a.previousSibling && a.previousSibling.nodeType === 3 ? a.previousSibling.textContent.trim() : '',  // "2x"
+    parent: a.parentElement && a.parentElement !== b ? path(a.parentElement, b)[0] : null}));
   for (const [e, t] of leaves(b, 60)) {
-    if ([...e.children].some(c => /\d/.test(c.textContent || ''))) continue;
-    if (/\d/.test(t) && /[\p{Sc}]|\b[A-Z]{3}\b|\d[.,]\d{2}(?!\d)/u.test(t)) out.monies.push(part(e));
-    else if (/^\d{1,4}$/.test(t)) out.numbers.push(part(e));
+    const inner = [...e.children].some(c => /\d/.test(c.textContent || ''));  // its digits are a child's
+    if (!inner && /\d/.test(t) && /[\p{Sc}]|\b[A-Z]{3}\b|\d[.,]\d{2}(?!\d)/u.test(t)) out.monies.push(part(e));
+    else if (!inner && /^\d{1,4}$/.test(t)) out.numbers.push(part(e));
     if (/stock|available|availability|sold out|left\b|backorder|pre-?order/i.test(t)) out.stock.push(part(e));
     if (/[^\W\d_]{2}/u.test(t) && out.texts.length < 30) out.texts.push(part(e));
   }
@@ -178,7 +181,7 @@ def block(page: Page, css: str, index: int = 0) -> Block | None:
 
 
 _LINE = r"""
-  const title = arg.toLowerCase();
+  const title = arg.title.toLowerCase();
   const moneyish = t => /\d/.test(t) && (/[\p{Sc}]|\b[A-Z]{3}\b|\d[.,]\d{2}(?!\d)/u.test(t));
   const monies = x => leaves(x, 40).filter(([e, t]) => moneyish(t)).length;
   const all_named = leaves(document.body, 200).filter(([e, t]) => t.toLowerCase().includes(title)).map(([e]) => e);
@@ -189,7 +192,15 @@ _LINE = r"""
     while (a && a !== document.body && !monies(a)) a = a.parentElement;
     if (a && a !== document.body) near.push(a);
   }
-  near.sort((x, y) => monies(x) - monies(y) || text(x).length - text(y).length);  // the line, not a message
+  // the line, not a message or a mini-cart: nearest the element given (the place button), else the smallest
+  const anchor = arg.near ? document.querySelector(arg.near) : null;
+  const depth = x => {  // minus the depth of the lowest ancestor x shares with the anchor: deeper is nearer
+    if (!anchor) return 0;
+    let a = x; while (a && !a.contains(anchor)) a = a.parentElement;
+    let n = 0; for (let y = a; y; y = y.parentElement) n++;
+    return -n;
+  };
+  near.sort((x, y) => depth(x) - depth(y) || monies(x) - monies(y) || text(x).length - text(y).length);
   for (const a of near) {
     const chain = [a];
     while (chain[chain.length - 1].parentElement && chain[chain.length - 1].parentElement !== document.body &&
@@ -205,10 +216,11 @@ _LINE = r"""
 """
 
 
-def line_of(page: Page, title: str) -> str | None:
+def line_of(page: Page, title: str, near: str | None = None) -> str | None:
     """The CSS of the order lines on a page: the element around the product's name that holds
-    its amounts (a table row, a list item, a block named line or item)."""
+    its amounts (a table row, a list item, a block named line or item); of several, the one
+    nearest the element `near` finds (the place button: not the header's mini-cart)."""
     if not title:
         return None
-    found = run(page, _LINE, None, title[:20])
+    found = run(page, _LINE, None, {"title": title[:20], "near": near})
     return str(found) if found else None

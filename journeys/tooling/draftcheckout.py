@@ -13,19 +13,22 @@ stops at the basket and leaves the checkout as TODOs.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 from journeys.tooling import detect, scan
-from journeys.tooling.draftpages import _amount, labelled
+from journeys.tooling.draftpages import _amount, labelled, lines_sum
 from journeys.tooling.yamlout import Doc
 
 if TYPE_CHECKING:
     from journeys.persona import Persona
     from journeys.tooling.draft import Drafter
 
-__all__ = ["glob_of", "rest"]
+__all__ = ["glob_of", "here", "rest"]
 
 # (what a field is, its persona placeholder): autocomplete tokens first, then names, ids, labels
 _AUTOCOMPLETE = {"email": "persona.email", "given-name": "persona.first_name", "family-name": "persona.last_name",
@@ -52,12 +55,23 @@ def rest(d: Drafter) -> None:
     doc = d.doc
     explored = False
     if d.explore_checkout:
-        explored = Checkout(d).explore()
+        try:
+            explored = Checkout(d).explore()
+        except PlaywrightError as exc:
+            if os.environ.get("KEEPWORD_DRAFT_DEBUG"):
+                import traceback
+
+                traceback.print_exc()
+            d.notes.append(f"the checkout stopped on {d.page.url}: {str(exc).strip().splitlines()[0]}")
     if not explored:
         checkout = doc.section("checkout")
-        checkout.todo("steps", "from the basket's checkout button to the page with the place button: fill, choose, "
+        if checkout.get("steps"):
+            d.notes.append("checkout.steps: the draft did not reach the place button; the steps it took are "
+                           "written down: walk them, then add what is missing")
+        else:
+            checkout.todo("steps", "from the basket's checkout button to the page with the place button: fill, choose, "
                       "click (README step 5); the draft did not go through the checkout here",
-                      [{"fill": {"#email": "{persona.email}"}}, {"click": "button[type=submit]"}])
+                          [{"fill": {"#email": "{persona.email}"}}, {"click": "button[type=submit]"}])
         preview = doc.section("preview")
         for key, example in (("line", '.line'), ("title", '.name'), ("quantity", '.qty'),
                              ("line_total", '.total'), ("subtotal", '.subtotal'), ("shipping", '.shipping'),
@@ -73,6 +87,14 @@ def rest(d: Drafter) -> None:
                "page, if the store has one")
     doc.remark("email: {subject: 'Order {order}', total: '^Total: (?P<value>.+)$'}   # the order e-mail's lines")
     doc.remark("errors: [{text: 'Internal Server Error|Fatal error'}]   # pages that are the store failing")
+
+
+def here(url: str) -> str:
+    """A page's address as a glob: its path, and its query's first parameter where it has one
+    ("**/index.php?route=checkout/checkout*", "**/checkout/email")."""
+    parts = urlsplit(url)
+    first = parts.query.split("&", 1)[0]
+    return "**" + parts.path + (f"?{first}*" if first else "")
 
 
 def glob_of(url: str) -> str:
@@ -97,6 +119,7 @@ class Checkout:
         self.steps: list[dict[str, Any]] = []
         self.clicked: set[tuple[str, str]] = set()
         self.card_form: str | None = None
+        self.filled: set[str] = set()
         self.shipping_name: str | None = None
 
     def __repr__(self) -> str:
@@ -117,21 +140,23 @@ class Checkout:
             return False
         d.settle()
         self._wait_url()
-        for _ in range(12):
-            if self._place() is not None:
-                break
-            if not self._round():
-                d.notes.append(f"the checkout stopped on {self.page.url}: nothing left the draft knows how to fill "
-                               "or click; walk it and add the next action")
-                break
-        place = self._place()
         checkout = d.doc.section("checkout")
-        checkout.set("steps", self.steps or [{"wait_for_url": "**" + urlsplit(self.page.url).path}],
-                     "what the draft did from the basket to the place button; check each")
+        try:
+            for _ in range(12):
+                if self._place() is not None:
+                    break
+                if not self._round() and self._place(wait=5.0) is None:
+                    d.notes.append(f"the checkout stopped on {self.page.url}: nothing left the draft knows how to "
+                                   "fill or click; walk it and add the next action")
+                    break
+        finally:
+            checkout.set("steps", self.steps or [{"wait_for_url": here(self.page.url)}],
+                         "what the draft did from the basket to the place button; check each")
+        place = self._place()
         if place is None:
-            checkout.set("preview_url", "**" + urlsplit(self.page.url).path, "where the draft stopped; check this")
+            checkout.set("preview_url", here(self.page.url), "where the draft stopped; check this")
             return False
-        checkout.set("preview_url", "**" + urlsplit(self.page.url).path, "the page with the place button")
+        checkout.set("preview_url", here(self.page.url), "the page with the place button")
         self._preview(place)
         return True
 
@@ -160,7 +185,8 @@ class Checkout:
     def _fill(self, fields: list[scan.Spot]) -> bool:
         values: dict[str, str] = {}
         for field in fields:
-            if field.info["tag"] == "select" or field.info["type"] in ("radio", "checkbox") or field.info["value"]:
+            if field.info["tag"] == "select" or field.info["type"] in ("radio", "checkbox") or field.info["value"] \
+                    or field.css in self.filled:
                 continue
             placeholder = _placeholder(field)
             if placeholder is None:
@@ -172,6 +198,7 @@ class Checkout:
             return False
         for css, template in values.items():
             self.page.locator(css).first.fill(self._value(template))
+            self.filled.add(css)
         self._do({"fill": values}, "fields named " + ", ".join(v.strip("{}") for v in values.values()))
         return True
 
@@ -286,30 +313,54 @@ class Checkout:
             if key in self.clicked or button.count != 1 or not self.page.locator(button.css).first.is_enabled():
                 continue
             self.clicked.add(key)
-            self.page.locator(button.css).first.click()
+            radios = self._radios()
+            try:
+                self.page.locator(button.css).first.click(timeout=3000)
+            except PlaywrightError:
+                continue  # covered (a modal still open) or not ready: not the next thing to do
             self._do({"click": button.css, "#": f"picker {button.text!r}"}, "")
             self.d.settle()
+            for _ in range(20):  # what it shows comes by AJAX and fades in
+                if self._radios() > radios:
+                    break
+                self.page.wait_for_timeout(250)
             return True
         return False
 
+    def _radios(self) -> int:
+        return int(self.page.evaluate("""() => [...document.querySelectorAll('input[type=radio]')].filter(
+            e => { const r = e.getBoundingClientRect(); return r.width > 0 && getComputedStyle(e).visibility !== 'hidden'; }
+        ).length"""))
+
     def _wait_url(self) -> None:
-        self._do({"wait_for_url": "**" + urlsplit(self.page.url).path}, "")
+        self._do({"wait_for_url": here(self.page.url)}, "")
 
     def _do(self, action: dict[str, Any], why: str) -> None:
         if why and "#" not in action:
             action = {**action, "#": why}
         self.steps.append(action)
+        if os.environ.get("KEEPWORD_DRAFT_DEBUG"):
+            print("draft:", self.page.url, action, flush=True)
 
-    def _place(self) -> scan.Spot | None:
-        found = [b for b in scan.buttons(self.page, scan.PLACE_WORDS) if b.count == 1 and b.info["tag"] != "a"]
-        return found[0] if found else None
+    def _place(self, wait: float = 0.0) -> scan.Spot | None:
+        """The place button, once it can be pressed (some stores show it disabled until the
+        last method is saved), waiting up to `wait` seconds for that."""
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            found = [b for b in scan.buttons(self.page, scan.PLACE_WORDS) if b.count == 1 and b.info["tag"] != "a"]
+            ready = next((b for b in found if self.page.locator(b.css).first.is_enabled()), None)
+            if ready is not None or time.monotonic() >= deadline:
+                return ready
+            self.page.wait_for_timeout(250)
 
     # -- the page with the place button -----------------------------------------------------------
     def _preview(self, place: scan.Spot) -> None:
         d, preview = self.d, self.d.doc.section("preview")
         self.steps = [{k: v for k, v in s.items() if not (k == "#" and str(v).startswith("picker"))}
                       for s in self.steps]
-        line = detect.line_of(self.page, d.title or "")
+        line = detect.line_of(self.page, d.title or "", near=place.css)
         parts = detect.block(self.page, line) if line else None
         if parts is None:
             for key in ("line", "title", "quantity", "line_total"):
@@ -322,6 +373,11 @@ class Checkout:
                   + re.escape(self.shipping_name or "@@")), ("total", r"^(grand |order )?total"))
         for key, words in wanted:
             row = next((r for r in rows if re.search(words, r.info["label"], re.I)), None)
+            want = lines_sum(d)
+            if key == "subtotal" and row is not None and want is not None and _amount(d, row.text) != want:
+                preview.remark(f"subtotal: left out: the row {row.info['label']!r} ({row.text}) is not what the lines "
+                               "add up to (tax?); the total is held to the lines plus shipping")
+                continue
             if row is None:
                 preview.todo(key, f"no row labelled like {words!r}", {"css": "tfoot tr", "label": key.title()})
                 continue
@@ -375,25 +431,25 @@ def _money_part(text: str) -> str:
 
 
 def _preview_line(d: Drafter, preview: Doc, parts: detect.Block) -> None:
-    """A preview line's title, quantity and amounts; "2x iPhone" is a quantity and a title."""
+    """A preview line's title, quantity and amounts; "2x iPhone" holds a quantity before the name."""
     title = (d.title or "")[:20]
-    both = next((m for m in [*parts.links, *parts.numbers, *parts.stock]
-                 if re.match(rf"^\d+\s*[x\u00d7]\s*{re.escape(title)}", m["text"])), None)
-    leaves = scan.texts(d.page, rf"^(\d+\s*[x\u00d7]\s*)?{re.escape(title)}", None, limit=4)
-    named = next((t for t in [*parts.links, *parts.texts] if title in t["text"]), None)
-    if both is None and leaves and re.match(r"^\d+\s*[x\u00d7]", leaves[0].text):
-        both = {"css": leaves[0].css.split(" ")[-1], "text": leaves[0].text}
-    if both is not None:
-        preview.set("title", {"css": both["css"], "pattern": r"^\d+\s*[x\u00d7]\s*(?P<value>.+)$"},
-                    f"reads {both['text'][:30]!r}: the name after the quantity")
-        preview.set("quantity", {"css": both["css"], "pattern": r"^(?P<value>\d+)\s*[x\u00d7]"}, "the number before the x")
+    named = next((t for t in [*parts.links, *parts.texts] if title in t["text"] and len(t["text"]) <= len(title) + 20),
+                 None) or next((t for t in [*parts.links, *parts.texts] if title in t["text"]), None)
+    both = next((t for t in parts.texts if re.match(rf"^\d+\s*[x\u00d7]\s*{re.escape(title)}", t["text"])), None) \
+        or next(({"css": link["parent"], "text": f"{link['before']} {link['text']}"} for link in parts.links
+                 if link.get("parent") and re.fullmatch(r"\d+\s*[x\u00d7]", link.get("before") or "")), None)
+    if named is not None:
+        preview.set("title", named["css"], f"reads {named['text'][:40]!r}")
     else:
-        preview.set("title", named["css"] if named else "td", "the line's name" + ("" if named else "; check this"))
-        number = next((n for n in parts.numbers if n["text"] == str(d.quantity)), None)
-        if number is not None:
-            preview.set("quantity", number["css"], f"reads {number['text']!r}")
-        else:
-            preview.todo("quantity", f"nothing in the line says {d.quantity}", '.qty')
+        preview.todo("title", "no element in the line shows the product's name", ".name")
+    number = next((n for n in parts.numbers if n["text"] == str(d.quantity)), None)
+    if both is not None:
+        preview.set("quantity", {"css": both["css"], "pattern": r"^(?P<value>\d+)\s*[x\u00d7]"},
+                    f"the number before the x in {both['text'][:30]!r}")
+    elif number is not None:
+        preview.set("quantity", number["css"], f"reads {number['text']!r}")
+    else:
+        preview.todo("quantity", f"nothing in the line says {d.quantity}", ".qty")
     amounts = [(m, _amount(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
     if d.price is not None:
         unit = next((m for m, a in amounts if a == d.price.amount and d.quantity > 1), None)

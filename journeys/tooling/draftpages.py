@@ -8,8 +8,10 @@ equal to its name), and the comment says so.
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from journeys.tooling.draft import Drafter
     from journeys.tooling.yamlout import Doc
 
-__all__ = ["basket", "label_regex", "labelled", "product"]
+__all__ = ["basket", "label_regex", "labelled", "locator_for", "product"]
 
 _NOT_ADD = re.compile(r"wish|compare|favou?rite|notify|remove|view|continue shopping", re.I)
 
@@ -30,7 +32,7 @@ def label_regex(label: str) -> str:
     """A row's label as a `label:` regex: the words, a colon optional; what follows a colon (a
     method's name: "Shipping: Express delivery") left open."""
     head, colon, tail = label.strip().partition(":")
-    words = re.escape(head.strip()).replace("\\ ", " ")
+    words = re.sub(r"([.^$*+?{}\[\]\\|()])", r"\\\1", head.strip())
     return f"{words}:?.*" if colon and tail.strip() else f"{words}:?"
 
 
@@ -53,24 +55,57 @@ def _known(d: Drafter, key: str) -> Any:
     return value
 
 
+def locator_for(spot: scan.Spot) -> Any:
+    """A locator for a text the scans found: its CSS where that finds it first; else, for a
+    "Label: value" text among alike elements, the element labelled so; else Playwright's
+    `:has-text()` on its words."""
+    if spot.info.get("first", True):
+        return spot.css
+    head = re.match(r"^([^:]{2,30}):", spot.text)
+    if head:
+        return {"css": spot.css, "label": re.escape(head.group(1)).replace("\\ ", " ") + ":.*"}
+    return f"{spot.css}:has-text({json.dumps(spot.text[:30])})"
+
+
 def product(d: Drafter) -> None:
-    """Open the first card's product and read its page."""
+    """Open a card's product, read its page and add it; a product that will not go into the
+    basket (required options, sold out) is left for the next card, up to four."""
     listing = d.doc.section("listing")
     card, link = listing.get("card"), d.card_link
-    before = d.page.url
-    d.page.locator(card).first.locator(link["css"]).first.click()
-    try:
-        d.page.wait_for_url(lambda url: url != before, timeout=10_000)
-    except Exception as exc:
-        raise HarnessError(f"draft: clicking the first card's link `{link['css']}` on {before} opened no page "
-                           f"({str(exc).strip().splitlines()[0]})", url=before) from None
-    d.settle()
+    start = d.page.url
+    for index in range(4):
+        if index:
+            d.goto(start)
+        before = d.page.url
+        cards = d.page.locator(card)
+        if cards.count() <= index:
+            break
+        cards.nth(index).locator(link["css"]).first.click()
+        try:
+            d.page.wait_for_url(_away_from(before), timeout=10_000)
+        except Exception as exc:
+            raise HarnessError(f"draft: clicking the card's link `{link['css']}` on {before} opened no page "
+                               f"({str(exc).strip().splitlines()[0]})", url=before) from None
+        d.settle()
+        if _product_page(d) and _add(d, d.doc.section("product")):
+            return
+        d.notes.append(f"{d.title!r} did not go into the basket (options to choose? sold out?): tried the next card")
+    d.doc.section("product").todo("added", "no product the draft tried went into the basket; what shows it took it?",
+                                  {"text": "added to your (basket|cart)"})
+
+
+def _away_from(url: str) -> Callable[[str], bool]:
+    return lambda now: now != url
+
+
+def _product_page(d: Drafter) -> bool:
+    """Read the open product page into the profile's `product:`; False if it has no add button."""
+    listing = d.doc.section("listing")
     section = d.doc.section("product")
     found = detect.facts(d.page)
-    d.title = found.name or (found.h1 or {}).get("text") or link["text"]
-    sku_attr = listing.get("sku")
+    d.title = found.name or (found.h1 or {}).get("text") or d.card_link["text"]
     path = d.path()
-    if isinstance(sku_attr, dict) and found.sku and found.sku in path:
+    if isinstance(listing.get("sku"), dict) and found.sku and found.sku in path:
         section.set("url", path.replace(found.sku, "{sku}"), "the product's address, with its SKU in it")
     else:
         section.set("url", None, f"no pattern in {path!r} to fill a SKU into: the shopper waits for the page to load")
@@ -80,7 +115,7 @@ def product(d: Drafter) -> None:
     _price(d, section, found)
     stock = scan.texts(d.page, r"\b(in stock|out of stock|sold out|available|availability|backorder|pre-?order)\b")
     if stock:
-        section.set("availability", stock[0].css, f"reads {stock[0].text!r}")
+        section.set("availability", locator_for(stock[0]), f"reads {stock[0].text!r}")
         if d.doc.get("availability") in ("", None):
             d.availability([stock[0].text])
     elif found.availability:
@@ -96,12 +131,12 @@ def product(d: Drafter) -> None:
         buttons = [b for b in scan.buttons(d.page, scan.ADD_WORDS) if not _NOT_ADD.search(b.text)
                    and b.info["tag"] != "a"]
         if not buttons:
-            section.todo("add", "no button says add to basket/cart; see `keepword walk`", 'button.add')
-            return
+            section.todo("add", "no button says add to basket/cart; see `keepword walk`", "button.add")
+            return False
         add, why = (buttons[0].css if buttons[0].count == 1 else {"role": "button", "name": buttons[0].text}), \
             f"the button {buttons[0].text!r}"
     section.set("add", add, why)
-    _add(d, section, add, quantity)
+    return True
 
 
 def _title(d: Drafter, section: Doc, found: detect.Facts) -> None:
@@ -135,9 +170,11 @@ def _price(d: Drafter, section: Doc, found: detect.Facts) -> None:
         section.todo("price", "no element reads as an amount", '.price')
 
 
-def _add(d: Drafter, section: Doc, add: Any, quantity: str | None) -> None:
-    """Add two (where there is a quantity box) and see how the page says it took them."""
+def _add(d: Drafter, section: Doc) -> bool:
+    """Add two (where there is a quantity box) and see how the page says it took them: a new
+    address, or a message that appeared; False when it said no (a required option, an error)."""
     page = d.page
+    add, quantity = section.get("add"), section.get("quantity")
     if quantity:
         page.locator(quantity).first.fill("2")
         d.quantity = 2
@@ -146,26 +183,23 @@ def _add(d: Drafter, section: Doc, add: Any, quantity: str | None) -> None:
     locator.first.click()
     deadline = time.monotonic() + 8
     new: list[scan.Spot] = []
-    while time.monotonic() < deadline:
-        if page.url != before:
-            break
+    while time.monotonic() < deadline and page.url == before and not new:
+        page.wait_for_timeout(250)
         new = [a for a in scan.alerts(page) if a.css not in shown]
-        if new:
-            break
-        page.wait_for_timeout(200)
-    known = _known(d, "product.added")
     if page.url != before:
         d.settle()
         section.set("added", {"url": "**" + urlsplit(page.url).path}, f"adding opened {d.path()}")
-    elif known:
-        section.set("added", known, f"{d.platform.name if d.platform else ''}'s message after adding")
-    elif new:
-        section.set("added", {"find": new[0].css}, f"the message {new[0].text[:50]!r} that appeared")
+    elif new and not re.search(r"danger|error|warning|invalid|required", new[0].css + " " + new[0].text, re.I):
+        known = _known(d, "product.added")
+        if known and d.platform:
+            section.set("added", known, f"{d.platform.name}'s message after adding: {new[0].text[:50]!r}")
+        else:
+            section.set("added", {"find": new[0].css}, f"the message {new[0].text[:50]!r} that appeared")
     else:
-        section.todo("added", "neither the address nor a message changed after adding; what shows it took it?",
-                     {"text": "added to your (basket|cart)"})
+        return False
     section.remark("refused: {text: 'not available|out of stock'}   # what the page shows when it will not add "
                    "(walk a sold-out product to see it)")
+    return True
 
 
 def basket(d: Drafter) -> None:
@@ -244,9 +278,21 @@ def _amount(d: Drafter, text: str) -> Decimal | None:
         return None
 
 
+def lines_sum(d: Drafter) -> Decimal | None:
+    return d.price.amount * d.quantity if d.price is not None else None
+
+
 def _subtotal(d: Drafter, section: Doc, line: str) -> None:
+    """The row the lines add up to: the one labelled subtotal, unless another is what they add
+    up to (lines shown with tax, a subtotal before it: then the total row is)."""
     rows = scan.labelled_rows(d.page, d.money, outside=line)
+    want = lines_sum(d)
     sub = next((r for r in rows if re.search(r"sub-?\s?total", r.info["label"], re.I)), None)
+    same = next((r for r in rows if want is not None and _amount(d, r.text) == want), None)
+    if sub is not None and same is not None and same is not sub and _amount(d, sub.text) != want:
+        section.set("subtotal", labelled(same), f"the row labelled {same.info['label']!r} ({same.text}): what the "
+                    f"lines add up to; the store's {sub.info['label']!r} ({sub.text}) is not (tax?)")
+        return
     if sub is not None:
         section.set("subtotal", labelled(sub),
                     f"the row labelled {sub.info['label']!r} ({sub.text})")
@@ -254,9 +300,9 @@ def _subtotal(d: Drafter, section: Doc, line: str) -> None:
     spots = [(s, m) for s, m in scan.money_spots(d.page, d.money, outside=line) if scan.pure_money(s.text, d.money)]
     if d.price is not None:
         want = d.price.amount * d.quantity
-        same = [s for s, m in spots if m.amount == want]
-        if same:
-            section.set("subtotal", same[0].css, f"reads {same[0].text!r}, the lines' sum")
+        alike = [s for s, m in spots if m.amount == want]
+        if alike:
+            section.set("subtotal", alike[0].css, f"reads {alike[0].text!r}, the lines' sum")
             return
     section.todo("subtotal", "no row labelled subtotal and no amount equal to the lines' sum",
                  {"css": "table.totals tr", "label": "Subtotal"})

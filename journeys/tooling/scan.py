@@ -59,15 +59,21 @@ _LIB = r"""
     root = root || document;
     const own = sig(e);
     let found = all(root, own);
-    if (found.length === 1 && found[0] === e) return [own, 1];
-    let first = found[0] === e ? [own, found.length] : null;
-    let some = [own, found.length];
+    if (found.length === 1 && found[0] === e) return [own, 1, true];
+    let first = found[0] === e ? [own, found.length, true] : null;
+    let some = [own, found.length, false];
     for (let a = e.parentElement, depth = 0; a && a !== root && a !== document.documentElement && depth < 8;
          a = a.parentElement, depth++) {
       const css = sig(a) + ' ' + own;
       found = all(root, css);
-      if (found.length === 1 && found[0] === e) return [css, 1];
-      if (!first && found[0] === e) first = [css, found.length];
+      if (found.length === 1 && found[0] === e) return [css, 1, true];
+      if (!first && found[0] === e) first = [css, found.length, true];
+    }
+    const column = e.parentElement && e.parentElement.tagName === 'TR';
+    if ((!first || (column && first[1] > 1)) && e.parentElement) {  // a row's column, or the second of two alike: by place
+      const nth = own + `:nth-child(${[...e.parentElement.children].indexOf(e) + 1})`;
+      found = all(root, nth);
+      if (found[0] === e && (!first || found.length < first[1])) return [nth, found.length, true];
     }
     return first || some;
   };
@@ -76,8 +82,8 @@ _LIB = r"""
     return (r.width || r.height) ? [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height] : null;
   };
   const spot = (e, root, extra) => {
-    const [css, count] = path(e, root);
-    return Object.assign({css, count, text: text(e).slice(0, 120), rect: rect(e)}, extra || {});
+    const [css, count, first] = path(e, root);
+    return Object.assign({css, count, first, text: text(e).slice(0, 120), rect: rect(e)}, extra || {});
   };
   const leaves = (root, max) => {
     const out = [];
@@ -220,8 +226,9 @@ def texts(page: Page, pattern: str, root: ElementHandle | None = None, *, limit:
     """Elements whose whole text (80 characters at most) matches `pattern` (case ignored)."""
     found = run(page, """
   const re = new RegExp(arg, 'i');
-  return leaves(root, 80).filter(([e, t]) => re.test(t)).slice(0, 40)
-    .map(([e, t]) => spot(e, root === document.body ? document : root));""", root, pattern)
+  const hits = leaves(root, 80).filter(([e, t]) => re.test(t)).map(([e]) => e);
+  return hits.filter(e => !hits.some(o => o !== e && e.contains(o))).slice(0, 40)  // the innermost
+    .map(e => spot(e, root === document.body ? document : root));""", root, pattern)
     return _spots(found)[:limit]
 
 

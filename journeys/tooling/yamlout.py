@@ -104,7 +104,7 @@ class Doc:
             if isinstance(entry.value, Doc):
                 if entry.value.comment:
                     lines.extend(f"{pad}# {line}" for line in entry.value.comment.splitlines())
-                empty = not any(e.key for e in entry.value.entries)
+                empty = not any(e.key and not e.todo for e in entry.value.entries)
                 lines.append(f"{pad}{mark}{entry.key}:{' {}' if empty else ''}{note}")
                 inner = Doc("", entry.value.entries)._lines(indent + 2)
                 lines.extend(f"{pad}# {line.lstrip()}" if entry.todo else line for line in inner)
