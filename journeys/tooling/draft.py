@@ -249,6 +249,7 @@ def _reads(text: str, money: MoneyFormat) -> bool:
 
 def draft(url: str, *, out: Path | None = None, checkout: bool | None = None) -> DraftResult:
     """Draft a profile from the store at `url` (see the module docstring); write it to `out`."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     from journeys.tooling.draftpages import basket, product
@@ -268,15 +269,20 @@ def draft(url: str, *, out: Path | None = None, checkout: bool | None = None) ->
             context = browser.new_context(service_workers="block")
             context.set_default_timeout(10_000)
             drafter = Drafter(context.new_page(), url, checkout=explore)
-            drafter.store()
-            drafter.listing()
-            product(drafter)
-            basket(drafter)
+            drafter.store()  # the store itself: not reachable is the draft's failure (exit 3)
             from journeys.tooling.draftcheckout import rest
 
-            rest(drafter)
+            try:
+                drafter.listing()
+                product(drafter)
+                basket(drafter)
+            except (HarnessError, PlaywrightError) as exc:  # what was found so far is still a draft
+                drafter.notes.append(f"stopped on {drafter.page.url}: {str(exc).strip().splitlines()[0]}")
+            else:
+                rest(drafter)
         finally:
             browser.close()
+    _required(drafter.doc)
     if drafter.doc.get("availability") == "":
         drafter.doc.drop("availability")
     text = drafter.doc.render()
@@ -284,6 +290,24 @@ def draft(url: str, *, out: Path | None = None, checkout: bool | None = None) ->
                          notes=drafter.notes, pages=list(dict.fromkeys(drafter.pages)), path=out)
     result.error = _loads(text, out)
     return result
+
+
+def _required(doc: Doc) -> None:
+    """Every key a profile must have that the draft has not filled becomes a TODO, so the list
+    of keys to fill is complete whatever stopped the draft."""
+    from pydantic import BaseModel
+
+    from keepword import profile as model
+
+    sections: dict[str, type[BaseModel]] = {"listing": model.ListingPage, "product": model.ProductPage, "basket": model.BasketPage,
+                "checkout": model.CheckoutSpec, "preview": model.PreviewPage, "safety": model.SafetySpec}
+    for name, cls in sections.items():
+        section = doc.section(name)
+        for key, info in cls.model_fields.items():
+            if info.is_required() and section.get(key) is None and key not in section.todos():
+                section.todo(key, "the draft found nothing for it: walk the store and fill it in",
+                             ["**/checkout/place"] if key == "order_urls" else
+                             [{"click": "button[type=submit]"}] if key == "steps" else f".{key}")
 
 
 def _loads(text: str, out: Path | None) -> str | None:

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from journeys.actions import choose
 from journeys.tooling import detect, scan
-from journeys.tooling.draftpages import _amount, labelled, lines_sum
+from journeys.tooling.draftpages import _amount, button_for, labelled, lines_sum, locate
 from journeys.tooling.yamlout import Doc
 
 if TYPE_CHECKING:
@@ -98,11 +99,14 @@ def here(url: str) -> str:
 
 
 def glob_of(url: str) -> str:
-    """A request's address as a glob the guard matches: its last two path segments, the rest of
-    a query cut at its first parameter ("**/payment/cod.confirm*", "**/checkout/place")."""
+    """A request's address as a glob the guard matches: its last path segments, ids in them
+    (a UUID, a number, a long hex) as `*`, the rest of a query cut at its first parameter
+    ("**/payment/cod.confirm*", "**/checkout/place", "**/carts/*/checkout")."""
     parts = urlsplit(url)
     rel = parts.path + (f"?{parts.query}" if parts.query else "")
-    tail = "/".join(rel.split("/")[-2:])
+    segments = ["*" if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+|[0-9a-f]{16,}", seg, re.I) else seg
+                for seg in rel.split("/")]
+    tail = "/".join(segments[-3:] if "*" in segments[-3:-1] else segments[-2:])
     cut = re.split(r"[?&]", tail, maxsplit=1)
     return "**/" + cut[0].lstrip("/") + ("*" if len(cut) > 1 else "")
 
@@ -129,10 +133,10 @@ class Checkout:
         d = self.d
         basket = d.doc.section("basket")
         button = basket.get("checkout")
-        if not isinstance(button, str):
+        if button is None:
             return False
         start = self.page.url
-        self.page.locator(button).first.click()
+        locate(self.page, button).click()
         try:
             self.page.wait_for_url(lambda url: url != start, timeout=10_000)
         except Exception:
@@ -141,14 +145,13 @@ class Checkout:
         d.settle()
         self._wait_url()
         checkout = d.doc.section("checkout")
-        try:
-            for _ in range(12):
-                if self._place() is not None:
+        try:  # on while there is something to do: a place button can be enabled before every field is filled
+            for _ in range(14):
+                if not self._round() and not self._more():
                     break
-                if not self._round() and self._place(wait=5.0) is None:
-                    d.notes.append(f"the checkout stopped on {self.page.url}: nothing left the draft knows how to "
-                                   "fill or click; walk it and add the next action")
-                    break
+            if self._place(wait=3.0) is None:
+                d.notes.append(f"the checkout stopped on {self.page.url}: nothing left the draft knows how to "
+                               "fill or click; walk it and add the next action")
         finally:
             checkout.set("steps", self.steps or [{"wait_for_url": here(self.page.url)}],
                          "what the draft did from the basket to the place button; check each")
@@ -167,6 +170,7 @@ class Checkout:
         did = self._guest(fields)
         did = self._fill(fields) or did
         did = self._selects(fields) or did
+        did = self._comboboxes() or did
         did = self._agree(fields) or did
         did = self._methods(fields) or did
         if self._continue():
@@ -177,7 +181,7 @@ class Checkout:
         for field in fields:
             if field.info["type"] == "radio" and re.search(r"guest", field.text, re.I) and not field.info["checked"]:
                 self._do({"choose": field.css}, f"the radio {field.text!r}")
-                self.page.locator(field.css).first.check()
+                choose(self.page.locator(field.css).first)
                 self.d.settle()
                 return True
         return False
@@ -220,6 +224,67 @@ class Checkout:
             did = True
         return did
 
+    def _take(self, css: str) -> Any:
+        """Take a radio: the input where it can be checked, else the styled `[role=radio]` next
+        to it (a component library's, the input hidden behind it); returns the locator taken."""
+        radio = self.page.locator(css).first
+        styled = scan.run(self.page, """
+  const r = document.querySelector(arg);
+  if (!r || r.getAttribute('role') === 'radio') return null;
+  const box = r.closest('label') || r.parentElement;
+  const b = box && box.querySelector('[role=radio]:not(input)');
+  return b && visible(b) ? spot(b, document) : null;""", None, css)
+        if styled is not None:
+            self.page.locator(styled["css"]).first.click()
+            name = " ".join(str(styled["text"]).split())
+            return {"role": "radio", "name": name} if name else styled["css"]
+        choose(radio)
+        if radio.evaluate("e => e.tagName") != "INPUT":
+            name = " ".join(radio.inner_text().split()) or str(radio.get_attribute("aria-label") or "")
+            return {"role": "radio", "name": name} if name else css
+        return css
+
+    def _comboboxes(self) -> bool:
+        """Custom drop-downs (role=combobox, not a <select>) still on their placeholder: opened,
+        and their option for the persona's country, else their first, taken."""
+        boxes = scan.run(self.page, """
+  return all(document, '[role=combobox]').filter(e => visible(e) && !/^(SELECT|INPUT)$/.test(e.tagName)
+    && (e.hasAttribute('data-placeholder') || !text(e) || /select|choose|please/i.test(text(e))))
+    .map(e => spot(e, document));""")
+        for box in boxes:
+            css = box["css"]
+            if css in self.filled:
+                continue
+            options = self.page.get_by_role("option")
+            try:  # a drop-down whose choices load after another's (a province after the country) may wait
+                self.page.locator(css).first.click(timeout=5000)
+                options.first.wait_for(timeout=5000)
+            except PlaywrightError:
+                self.page.keyboard.press("Escape")
+                continue
+            self.filled.add(css)
+            names = [" ".join(t.split()) for t in options.all_inner_texts()]
+            usable = options.evaluate_all("els => els.map(e => e.getAttribute('aria-disabled') !== 'true')")
+            country = _country_name(self.persona.country)
+            index = next((i for i, n in enumerate(names) if country and n == country and usable[i]), None)
+            if index is None:
+                index = next((i for i, n in enumerate(names) if n and usable[i]), None)
+            if index is None:
+                self.page.keyboard.press("Escape")
+                continue
+            name = names[index]
+            try:
+                options.nth(index).click(timeout=5000)
+            except PlaywrightError:
+                self.page.keyboard.press("Escape")
+                continue
+            self._do({"click": css}, f"a drop-down ({box['text'] or 'no choice yet'})")
+            self._do({"choose": {"role": "option", "name": name, "exact": True}},
+                     "the persona's country" if name == country else "its first choice; check this")
+            self.d.settle()
+            return True
+        return False
+
     def _agree(self, fields: list[scan.Spot]) -> bool:
         for field in fields:
             if field.info["type"] == "checkbox" and not field.info["checked"] and \
@@ -247,9 +312,8 @@ class Checkout:
                 continue
             if priced:
                 continue
-            else:
-                self.page.locator(first.css).first.check()
-                self._do({"choose": first.css}, f"the method {first.text[:40]!r}; check this")
+            took = self._take(first.css)
+            self._do({"choose": took}, f"the method {first.text[:40]!r}; check this")
             self.d.settle()
             return True
         return False
@@ -278,8 +342,9 @@ class Checkout:
             shipping.set("charge", {"css": "label", "pattern": r"(?P<value>[^-:]*\d[^-:]*)$"},
                          f"the amount at the end of {first.text!r} ({_money_part(first.text).strip()})")
             self.shipping_name = re.split(r"\s*[-:]\s*[^-:]*\d[^-:]*$", first.text)[0].strip() or None
-        shipping.set("choose", "input", "the radio")
-        self.page.locator(first.css).first.check()
+        took = self._take(first.css)
+        shipping.set("choose", "[role=radio]" if "role=radio" in str(took) else "input",
+                     "the radio" + (" (a styled one; the input is hidden)" if "role=radio" in str(took) else ""))
         self._do({"choose_shipping": "first"}, "by the shipping section below")
         if first.info.get("modal"):
             modal = self.page.locator(first.info["modal"]).first.element_handle()
@@ -325,6 +390,18 @@ class Checkout:
                     break
                 self.page.wait_for_timeout(250)
             return True
+        return False
+
+    def _more(self, wait: float = 6.0) -> bool:
+        """Whether new choices appear (shipping methods that load once the address is complete)."""
+        import time
+
+        radios, deadline = self._radios(), time.monotonic() + wait
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(300)
+            if self._radios() > radios:
+                self.d.settle()
+                return True
         return False
 
     def _radios(self) -> int:
@@ -384,16 +461,20 @@ class Checkout:
             preview.set(key, labelled(row), f"the row labelled {row.info['label']!r} "
                         f"({row.text})" + ("; the method's name: check this" if self.shipping_name and key == "shipping"
                                           and self.shipping_name in row.info["label"] else ""))
-        preview.set("place", place.css, f"the button {place.text!r}; never clicked by the draft")
+        preview.set("place", button_for(place), f"the button {place.text!r}; never clicked by the draft")
         self._probe(place)
 
     def _probe(self, place: scan.Spot) -> None:
-        """Click the place button with every request to the store aborted: the first request it
-        sends is what `safety.order_urls` must cover (nothing reaches the store)."""
+        """Click the place button with every request to the store aborted but GraphQL queries
+        (read-only by the language's own rules): the first request it sends otherwise is what
+        `safety.order_urls` must cover, and it never reaches the store."""
         safety, origin = self.d.doc.section("safety"), "{0.scheme}://{0.netloc}".format(urlsplit(self.page.url))
         sent: list[tuple[str, str]] = []
 
         def abort(route: Any, request: Any) -> None:
+            if request.url.startswith(origin) and _reads_only(request):
+                route.continue_()
+                return
             if request.url.startswith(origin) and request.resource_type in ("document", "xhr", "fetch"):
                 sent.append((request.method, request.url))
             route.abort("blockedbyclient")
@@ -405,14 +486,39 @@ class Checkout:
             self.page.wait_for_timeout(2500)
         finally:
             context.unroute("**/*", abort)
-        posts = [url for method, url in sent if method != "GET"] or [url for _, url in sent]
-        if posts:
-            safety.set("order_urls", [glob_of(posts[0])], f"{sent[0][0]} {posts[0]} (the place button's request, "
-                       "aborted by the draft)")
+        writes = [(m, u) for m, u in sent if m != "GET"] or sent
+        if writes:
+            method, url = writes[0]
+            safety.set("order_urls", [glob_of(url)], f"{method} {url} (the place button's request, aborted by the draft)")
+            if method == "GET":
+                self.d.notes.append(f"the order is placed by GET {url}: keepword's network guard aborts only requests "
+                                    "that are not GET, so on a host where orders are not allowed only the shopper's own "
+                                    "refusal (it stops at the basket) keeps this one from being sent")
         else:
             safety.todo("order_urls", "the place button sent no request the draft saw", ["**/checkout/place"])
         if self.card_form:
             safety.set("card_urls", [glob_of(self.card_form)], "where the card fields' form posts")
+
+
+def _reads_only(request: Any) -> bool:
+    """A GraphQL query (not a mutation): it reads, by the language's own rules."""
+    import json
+
+    if request.method != "POST" or "graphql" not in request.url:
+        return False
+    try:
+        body = json.loads(request.post_data or "")
+    except ValueError:
+        return False
+    queries = [b.get("query", "") for b in (body if isinstance(body, list) else [body]) if isinstance(b, dict)]
+    return bool(queries) and all(q.lstrip().startswith(("query", "{")) for q in queries)
+
+
+def _country_name(code: str) -> str | None:
+    """A country's English name as a store lists it ("US" -> "United States")."""
+    from babel import Locale
+
+    return Locale("en").territories.get(code.upper()) if code else None
 
 
 def _placeholder(field: scan.Spot) -> str | None:

@@ -20,12 +20,16 @@ from journeys.tooling import detect, scan
 from keepword.errors import HarnessError
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
     from journeys.tooling.draft import Drafter
     from journeys.tooling.yamlout import Doc
 
-__all__ = ["basket", "label_regex", "labelled", "locator_for", "product"]
+__all__ = ["basket", "button_for", "label_regex", "labelled", "locate", "locator_for", "product"]
 
-_NOT_ADD = re.compile(r"wish|compare|favou?rite|notify|remove|view|continue shopping", re.I)
+_NOT_ADD = re.compile(r"wish|compare|favou?rite|notify|remove|view|continue shopping|checkout|cart with|"
+                      r"\d+ items?|^(cart|basket|bag)$", re.I)
+_COMMON_BASKETS = ("/cart", "/basket", "/checkout/cart", "/index.php?route=checkout/cart")
 
 
 def label_regex(label: str) -> str:
@@ -53,6 +57,25 @@ def _known(d: Drafter, key: str) -> Any:
     if isinstance(value, str) and not key.endswith(".url") and d.page.locator(value).count() == 0:
         return None
     return value
+
+
+def locate(page: Page, value: Any) -> Locator:
+    """The Playwright locator for a drafted locator (CSS, Playwright's, or {role, name})."""
+    if isinstance(value, dict):
+        return page.get_by_role(value["role"], name=value["name"]).first
+    return page.locator(value).first
+
+
+def button_for(spot: scan.Spot) -> Any:
+    """A locator for a button or link: its CSS where that has an id, a test id or a name and
+    finds it alone; else its role and words ({role: button, name: Add to cart}), which survive
+    a restyling that utility-class CSS does not."""
+    if spot.info.get("plain") and spot.count == 1:
+        return spot.css
+    role = "link" if spot.info.get("tag") == "a" else "button"
+    if spot.text and len(spot.text) <= 40:
+        return {"role": role, "name": spot.text}
+    return spot.css
 
 
 def locator_for(spot: scan.Spot) -> Any:
@@ -130,11 +153,11 @@ def _product_page(d: Drafter) -> bool:
     if add is None:
         buttons = [b for b in scan.buttons(d.page, scan.ADD_WORDS) if not _NOT_ADD.search(b.text)
                    and b.info["tag"] != "a"]
+        buttons.sort(key=lambda b: not re.search(r"\badd\b", b.text, re.I))
         if not buttons:
             section.todo("add", "no button says add to basket/cart; see `keepword walk`", "button.add")
             return False
-        add, why = (buttons[0].css if buttons[0].count == 1 else {"role": "button", "name": buttons[0].text}), \
-            f"the button {buttons[0].text!r}"
+        add, why = button_for(buttons[0]), f"the button {buttons[0].text!r}"
     section.set("add", add, why)
     return True
 
@@ -178,14 +201,23 @@ def _add(d: Drafter, section: Doc) -> bool:
     if quantity:
         page.locator(quantity).first.fill("2")
         d.quantity = 2
+    actions = _known(d, "product.actions")
+    if actions and d.platform:
+        for action in actions:  # a variant to choose first, as the platform needs
+            verb, target = next(iter(action.items()))
+            getattr(page.locator(target).first, "click" if verb == "click" else "wait_for")()
+        section.set("actions", actions, f"{d.platform.name}: {d.platform.known.get('product.actions#', '')}")
+    cart_words = r"^(your|my|shopping) (cart|basket|bag)$|added to (your )?(cart|basket|bag)"
     before, shown = page.url, {a.css for a in scan.alerts(page)}
-    locator = page.get_by_role(add["role"], name=add["name"]) if isinstance(add, dict) else page.locator(add)
-    locator.first.click()
+    said = {t.text for t in scan.texts(page, cart_words)}
+    locate(page, add).click()
     deadline = time.monotonic() + 8
     new: list[scan.Spot] = []
-    while time.monotonic() < deadline and page.url == before and not new:
+    appeared: list[scan.Spot] = []
+    while time.monotonic() < deadline and page.url == before and not new and not appeared:
         page.wait_for_timeout(250)
         new = [a for a in scan.alerts(page) if a.css not in shown]
+        appeared = [t for t in scan.texts(page, cart_words) if t.text not in said]
     if page.url != before:
         d.settle()
         section.set("added", {"url": "**" + urlsplit(page.url).path}, f"adding opened {d.path()}")
@@ -195,6 +227,9 @@ def _add(d: Drafter, section: Doc) -> bool:
             section.set("added", known, f"{d.platform.name}'s message after adding: {new[0].text[:50]!r}")
         else:
             section.set("added", {"find": new[0].css}, f"the message {new[0].text[:50]!r} that appeared")
+    elif appeared:
+        section.set("added", {"text": "^" + re.escape(appeared[0].text).replace("\\ ", " ") + "$"},
+                    f"the words {appeared[0].text!r} that appeared (a drawer, a mini-cart)")
     else:
         return False
     section.remark("refused: {text: 'not available|out of stock'}   # what the page shows when it will not add "
@@ -203,19 +238,13 @@ def _add(d: Drafter, section: Doc) -> bool:
 
 
 def basket(d: Drafter) -> None:
-    """Find the basket (here, or behind a cart link) and read its lines and totals."""
+    """Find the basket (here, behind a cart link or a view-cart button, or at a common
+    address) and read its lines and totals."""
     section = d.doc.section("basket")
-    if not _lines_here(d):
-        url = _known(d, "basket.url")
-        if url is None:
-            links = [b for b in scan.buttons(d.page, r"cart|basket|bag") if b.info.get("href")
-                     and urlsplit(b.info["href"]).netloc == urlsplit(d.url).netloc and "#" not in b.info["href"]]
-            links.sort(key=lambda b: not re.search(r"cart|basket", b.info["href"], re.I))
-            if not links:
-                section.todo("url", "no link to the basket found", '/cart')
-                raise HarnessError(f"draft: no link to the basket on {d.page.url}", url=d.page.url)
-            url = links[0].info["href"]
-        d.goto(url if "://" in url else d.doc.get("base_url") + url)
+    if not _lines_here(d) and not _to_basket(d):
+        section.todo("url", "no link or button to the basket, and none of the common addresses has the "
+                     "product: open the basket in a browser and copy its address", "/cart")
+        raise HarnessError(f"draft: no way to the basket from {d.page.url}", url=d.page.url)
     section.set("url", d.path(), "where the basket is")
     line: str | None = _known(d, "basket.line") or detect.line_of(d.page, d.title or "")
     parts = detect.block(d.page, line) if line else None
@@ -225,11 +254,38 @@ def basket(d: Drafter) -> None:
     section.set("line", line, f"{parts.count} line(s), each with the product's name and an amount")
     _line_parts(d, section, parts)
     _subtotal(d, section, line)
-    check = [b for b in scan.buttons(d.page, scan.CHECKOUT_WORDS) if b.count == 1]
+    check = [b for b in scan.buttons(d.page, scan.CHECKOUT_WORDS) if b.count == 1 or not b.info.get("plain")]
     if check:
-        section.set("checkout", check[-1].css, f"the {check[-1].info['tag']} {check[-1].text!r}")
+        section.set("checkout", button_for(check[-1]), f"the {check[-1].info['tag']} {check[-1].text!r}")
     else:
         section.todo("checkout", "no button or link says checkout", 'a.checkout')
+
+
+def _to_basket(d: Drafter) -> bool:
+    """Go to the basket: the platform's address, a link, a "view cart" button, or a common path."""
+    base = str(d.doc.get("base_url"))
+    known = _known(d, "basket.url")
+    if known is not None:
+        d.goto(base + str(known).lstrip("/"))
+        return True
+    links = [b for b in scan.buttons(d.page, r"cart|basket|bag") if b.info.get("href")
+             and urlsplit(b.info["href"]).netloc == urlsplit(d.url).netloc and "#" not in b.info["href"]]
+    links.sort(key=lambda b: not re.search(r"cart|basket", b.info["href"], re.I))
+    if links:
+        d.goto(links[0].info["href"])
+        return True
+    for button in scan.buttons(d.page, r"view (cart|basket|bag)|go to (cart|basket|bag)"):
+        before = d.page.url
+        d.page.locator(button.css).first.click()
+        d.settle()
+        if d.page.url != before and _lines_here(d):
+            return True
+    for path in _COMMON_BASKETS:
+        d.goto(base + path.lstrip("/"))
+        if _lines_here(d):
+            d.notes.append(f"the basket was found at {path}, a common address: no link on the page leads there")
+            return True
+    return False
 
 
 def _lines_here(d: Drafter) -> bool:

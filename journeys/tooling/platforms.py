@@ -57,7 +57,18 @@ PLATFORMS = (
         "EverShop", "EverShop 2.2.1",
         marks=(".product__list__link", ".product__single__name", ".cart__item"),
         listing_card="div.product__list__item",
-        known={},
+        known={
+            # the colour must be chosen even on that colour's own page: the button whose words are
+            # the product's own "Color" (its attribute list), then the form reloads by XHR
+            "product.actions": [
+                {"click": "xpath=//ul[contains(@class,'variant-option-list')]//button[normalize-space(.)="
+                          "normalize-space(//dl//div[normalize-space(dt)='Color']/dd)]"},
+                {"wait_for": ".variant-option-list li.selected"},
+            ],
+            "product.actions#": "the colour button that is the product's own Color, then the form's reload",
+            "basket.url": "cart",
+            "basket.line": ".cart__item",
+        },
         notes=("EverShop's pages hydrate after they load: a click before that is lost, so wait for an element "
                "that comes with the app; a product's variant must be chosen before adding",),
     ),

@@ -29,7 +29,10 @@ CHECKOUT_WORDS = r"check ?out|proceed|kasse|commander"
 PLACE_WORDS = r"place (my )?order|confirm (the )?order|complete (the )?order|pay now|^buy$|submit order|order now"
 
 _LIB = r"""
-  const GOOD = c => c.length < 40 && !/\d{4,}|^(css|sc|jsx|ng|svelte|emotion|chakra)-|^(active|selected|show|open|hover|focus|collapsed|in|fade|d-none|disabled|hidden|visible)$/.test(c);
+  // Classes worth a locator: not generated (css-1x2y), not state (active), not a utility class
+  // of a CSS framework (Tailwind's mt-6, flex, hover:underline; Bootstrap's col-sm, text-end).
+  const UTILITY = /[:\/\[\]()%.!]|^-?(m|p|[mp][trblxy]|w|h|min-[wh]|max-[wh]|size|gap|space-[xy]|text|font|bg|border|rounded|flex|grid|col|cols|row|rows|items|justify|shrink|grow|inline|block|relative|absolute|fixed|sticky|z|top|left|right|bottom|inset|shadow|opacity|transition|duration|ease|cursor|overflow|leading|tracking|whitespace|truncate|underline|capitalize|uppercase|lowercase|sr|order|self|place|content|aspect|object|divide|ring|outline|select|pointer|group|peer|animate|d|float|align|g|gx|gy|fw|fs|lh|mw|mh|vw|vh|container|clearfix)(-|$)/;
+  const GOOD = c => c.length < 40 && !UTILITY.test(c) && !/\d{4,}|^(css|sc|jsx|ng|svelte|emotion|chakra)-|^(active|selected|show|open|hover|focus|collapsed|in|fade|disabled|hidden|visible)$/.test(c);
   const q = v => /^[A-Za-z_][\w-]*$/.test(v) ? v : JSON.stringify(v);
   const visible = e => {
     if (!e || !e.getBoundingClientRect) return false;
@@ -44,7 +47,7 @@ _LIB = r"""
     for (const a of ['data-testid', 'data-test', 'data-qa', 'data-cy']) {
       const v = e.getAttribute(a); if (v) return `[${a}=${q(v)}]`;
     }
-    if (ids && e.id && !/\d{3,}|^:/.test(e.id)) return /^[A-Za-z][\w-]*$/.test(e.id) ? '#' + e.id : `[id=${q(e.id)}]`;
+    if (ids && e.id && !/\d{3,}|^:|_r_|^(radix|base-ui|headlessui|mui|react-aria|rc-)/i.test(e.id)) return /^[A-Za-z][\w-]*$/.test(e.id) ? '#' + e.id : `[id=${q(e.id)}]`;
     const ip = e.getAttribute('itemprop'); if (ip) return `[itemprop=${q(ip)}]`;
     const nm = e.getAttribute('name');
     if (nm && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.tagName)) return `${tag}[name=${q(nm)}]`;
@@ -189,6 +192,7 @@ def buttons(page: Page, words: str, root: ElementHandle | None = None) -> list[S
     const form = e.form || e.closest('form');
     out.push(spot(e, root === document.body ? document : root, {
       text: String(hit).trim().slice(0, 80), tag: e.tagName.toLowerCase(), type: e.getAttribute('type') || '',
+      plain: !!(e.id || e.getAttribute('data-testid') || e.getAttribute('name')),
       form_action: form ? form.action : null, form_method: form ? (form.getAttribute('method') || 'get') : null,
       href: e.tagName === 'A' ? e.href : null}));
   }
@@ -217,6 +221,18 @@ def fields(page: Page, root: ElementHandle | None = None) -> list[Spot]:
       form: e.form ? [e.form.getAttribute('method') || 'get', e.form.action] : null,
       modal: (() => { const m = e.closest('.modal, [role=dialog], dialog'); return m ? path(m, document)[0] : null; })(),
       options: e.tagName === 'SELECT' ? [...e.options].slice(0, 6).map(o => text(o)) : []}));
+  }
+  for (const e of root.querySelectorAll('[role=radio]:not(input)')) {  // a component library's styled radios
+    if (!visible(e)) continue;
+    const group = e.closest('[role=radiogroup]');
+    out.push(spot(e, document, {
+      text: (e.getAttribute('aria-label') || text(e) || text(e.closest('label') || e.parentElement)).slice(0, 80),
+      tag: e.tagName.toLowerCase(), type: 'radio',
+      name: group ? (group.getAttribute('aria-label') || group.id || path(group, document)[0]) : 'radios',
+      id: e.id || '', autocomplete: '', placeholder: '', required: false, value: e.getAttribute('value') || '',
+      checked: e.getAttribute('aria-checked') === 'true', readonly: e.disabled, form: null,
+      modal: (() => { const m = e.closest('.modal, [role=dialog], dialog'); return m ? path(m, document)[0] : null; })(),
+      options: []}));
   }
   return out.slice(0, 60);""", root, None)
     return _spots(found)
