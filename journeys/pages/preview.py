@@ -66,6 +66,7 @@ def place_order(shopper: Shopper) -> str:
     memory = shopper.memory
     with shopper.step("place"):
         shopper.guard.refuse_unless_allowed(shopper.page.url)
+        memory.placed_at = shopper.step_at  # the order's e-mail is one received after this
         mark = shopper.watch.mark()
         takes = shopper.taking(memory.quantities)
         try:

@@ -238,14 +238,17 @@ def look_email(shopper: Shopper) -> list[Look]:
                      note="no mail folder: give the scenario's mail.dir (where the store's e-mails arrive)")]
     mailbox = Mailbox(shopper.target.mail_dir)
     to = memory.email_to or shopper.persona.email
-    message = find_order_mail(mailbox, fmt, to=to, number=memory.order_number)
+    message = find_order_mail(mailbox, fmt, to=to, number=memory.order_number, since=memory.placed_at)
     if message is None:
-        came = [m.subject for m in mailbox.find(to=to)]
+        came = [m.subject for m in mailbox.find(to=to, since=memory.placed_at)]
         return [Look("email.subject", subject_pattern(fmt, memory.order_number).pattern, status="missing",
                      tries=[f"a message to {to} came with the subject {s!r}" for s in came[:3]]
                      or [f"no message came to {to} in {shopper.target.mail_dir}"])]
-    looks = [Look("email.subject", fmt.subject, count=1, text=message.subject, value=message.subject)]
+    looks = [Look("email.subject", fmt.subject, count=1, text=message.subject, value=message.subject,
+                  note=f"{message.path}")]
     lines = [" ".join(line.split()) for line in message.text.splitlines() if line.strip()]
+    shown = [line for line in lines if re.search(r"\d|total|order|ship|deliver", line, re.IGNORECASE)][:30]
+    looks[0].labels = shown  # the lines worth a pattern, for the walk to print
     for key in ("order_number", "total", "shipping", "line", "promise_latest", "status_link"):
         pattern = getattr(fmt, key)
         if pattern is None:

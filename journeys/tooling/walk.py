@@ -180,6 +180,9 @@ class Walker:
                 walked.looks.extend(look_page(shopper, name, boxes, wait=wait))
             elif name == "email":
                 walked.looks.extend(look_email(shopper))
+                if walked.looks and walked.looks[0].labels:
+                    walked.notes.append("the e-mail's lines with numbers or order words (for the email: patterns):\n    "
+                                        + "\n    ".join(walked.looks[0].labels))
             for says_name, says in _outcomes(shopper, name):
                 if says is None or says.find is None:
                     continue
@@ -322,7 +325,9 @@ def _walk_steps(shopper: WalkingShopper, walker: Walker, result: WalkResult, *, 
             page.notes.append("walk again: another product is chosen at random")
             result.stopped = f"the store refused to go on at {name}"
         except HarnessError as exc:
-            walker.look(name, into=into, failure=re.sub(r" \(step [\w-]+; screenshot: None\)$", "", exc.message))
+            page = walker.look(name, into=into, failure=re.sub(r" \(step [\w-]+; screenshot: None\)$", "", exc.message))
+            if "shows neither" in exc.message:
+                page.notes.append(_outcome_hint(shopper, name))
             result.stopped = f"keepword could not go on at {name}"
         else:
             walker.checkout = None if name == "checkout" else walker.checkout
@@ -335,6 +340,17 @@ def _walk_steps(shopper: WalkingShopper, walker: Walker, result: WalkResult, *, 
         result.stopped = "no order placed (walk with --place, on a scenario that allows orders on this host, to go on)"
     else:
         result.placed = True
+
+
+def _outcome_hint(shopper: Shopper, name: str) -> str:
+    """What the page shows now, as the `placed:`/`added:` that would say so."""
+    from journeys.tooling.draftcheckout import here
+
+    key = "preview.placed" if name == "place" else "product.added"
+    heading = shopper.page.locator("h1").first
+    words = heading.inner_text().strip() if heading.count() else ""
+    text = f" or {{text: '{re.escape(words[:40])}'}}" if words else ""
+    return f"if this page is the outcome, try {key}: {{url: '{here(shopper.page.url)}'}}{text}"
 
 
 def _outcome_text(shopper: Shopper, name: str, outcome: Any) -> str | None:
