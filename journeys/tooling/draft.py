@@ -184,8 +184,13 @@ class Drafter:
         link = max(cards.links, key=lambda a: len(a["text"] or ""))
         cut = link["text"].endswith(("…", "...")) or (link["title"] and len(link["title"]) > len(link["text"]))
         title: Any = {"css": link["css"], "attribute": "title"} if cut else link["css"]
-        section.set("title", title, "the card's link with the longest text" + (" (its title: the text is cut)" if cut
-                                                                                 else ""))
+        why = "the card's link with the longest text" + (" (its title: the text is cut)" if cut else "")
+        if re.search(r"\d[.,]\d{2}", link["text"]) and not cut:  # the link holds the price too: its name part
+            named = next((t for t in cards.texts if t["text"] and t["text"] in link["text"]
+                          and not re.search(r"\d[.,]\d{2}", t["text"])), None)
+            if named is not None:
+                title, why = named["css"], f"the name inside the card's link ({named['text'][:30]!r})"
+        section.set("title", title, why)
         price = self._price_of(cards.monies)
         if price is not None:
             section.set("price", price["css"], f"reads {price['text']!r}")

@@ -228,7 +228,7 @@ def _add(d: Drafter, section: Doc) -> bool:
         else:
             section.set("added", {"find": new[0].css}, f"the message {new[0].text[:50]!r} that appeared")
     elif appeared:
-        section.set("added", {"text": "^" + re.escape(appeared[0].text).replace("\\ ", " ") + "$"},
+        section.set("added", {"text": re.escape(appeared[0].text).replace("\\ ", " ")},
                     f"the words {appeared[0].text!r} that appeared (a drawer, a mini-cart)")
     else:
         return False

@@ -268,6 +268,8 @@ def look_email(shopper: Shopper) -> list[Look]:
                 seen.status, seen.note = "unreadable", str(exc)
             if len(hits) > 1 and key != "line":
                 seen.status, seen.note = "ambiguous", f"{len(hits)} lines match; the first is used"
+        elif key == "status_link":
+            seen.status, seen.note = "absent", "not in this e-mail (a later one, such as a dispatch notice, may have it)"
         else:
             seen.status = "missing"
             word = {"total": "total", "shipping": "shipping|delivery|postage", "order_number": r"order|#\s?\d",

@@ -331,6 +331,9 @@ def _walk_steps(shopper: WalkingShopper, walker: Walker, result: WalkResult, *, 
             result.stopped = f"keepword could not go on at {name}"
         else:
             walker.checkout = None if name == "checkout" else walker.checkout
+            if name == "status" and outcome is None:  # no status page known (its link comes later, by e-mail)
+                result.not_walked.append("status")
+                continue
             walker.look(name, into=into, outcome=_outcome_text(shopper, name, outcome))
             continue
         result.not_walked = names[index + 1:]
@@ -349,7 +352,7 @@ def _outcome_hint(shopper: Shopper, name: str) -> str:
     key = "preview.placed" if name == "place" else "product.added"
     heading = shopper.page.locator("h1").first
     words = heading.inner_text().strip() if heading.count() else ""
-    text = f" or {{text: '{re.escape(words[:40])}'}}" if words else ""
+    text = f" or {{text: '{re.escape(words[:40]).replace(chr(92) + ' ', ' ')}'}}" if words else ""
     return f"if this page is the outcome, try {key}: {{url: '{here(shopper.page.url)}'}}{text}"
 
 
