@@ -244,11 +244,10 @@ def look_email(shopper: Shopper) -> list[Look]:
         return [Look("email.subject", subject_pattern(fmt, memory.order_number).pattern, status="missing",
                      tries=[f"a message to {to} came with the subject {s!r}" for s in came[:3]]
                      or [f"no message came to {to} in {shopper.target.mail_dir}"])]
-    looks = [Look("email.subject", fmt.subject, count=1, text=message.subject, value=message.subject,
-                  note=f"{message.path}")]
+    looks = [Look("email.subject", fmt.subject, count=1, text=message.subject, value=message.subject)]
     lines = [" ".join(line.split()) for line in message.text.splitlines() if line.strip()]
     shown = [line for line in lines if re.search(r"\d|total|order|ship|deliver", line, re.IGNORECASE)][:30]
-    looks[0].labels = shown  # the lines worth a pattern, for the walk to print
+    looks[0].labels = [str(message.path), *shown]  # the message, and the lines worth a pattern, for the walk
     for key in ("order_number", "total", "shipping", "line", "promise_latest", "status_link"):
         pattern = getattr(fmt, key)
         if pattern is None:

@@ -176,6 +176,8 @@ def look(roles: Roles, key: str, find: Find, scope: Locator | None, profile: Sto
         seen.value = parse_value(key.rsplit(".", 1)[-1], value, profile)
     except Unreadable as exc:
         seen.status, seen.note = "unreadable", str(exc)
+    if not value.strip():  # a name or code read as nothing: lines would match nothing, silently
+        seen.status, seen.note = "unreadable", "it is empty: point at the element with the words"
     return seen
 
 

@@ -78,6 +78,13 @@ _LIB = r"""
       found = all(root, nth);
       if (found[0] === e && (!first || found.length < first[1])) return [nth, found.length, true];
     }
+    if (!first) {  // by the place of an ancestor: the second column's link, `td:nth-child(2) a`
+      for (let a = e.parentElement, depth = 0; a && a !== root && a.parentElement && depth < 3; a = a.parentElement, depth++) {
+        const css = sig(a, false) + `:nth-child(${[...a.parentElement.children].indexOf(a) + 1}) ` + own;
+        found = all(root, css);
+        if (found[0] === e) return [css, found.length, true];
+      }
+    }
     return first || some;
   };
   const rect = e => {

@@ -90,8 +90,12 @@ def _tries(page: Page, seen: Look, find: Find, role: str, profile: StoreProfile,
             out.append(f"`{spot.css}`{where} reads {spot.text!r} = {money.quantized()} {money.currency}"
                        + (f" ({spot.count} match)" if spot.count > 1 else ""))
     elif role in _WORDS:
-        for spot in scan.buttons(page, _WORDS[role], root):
-            how = f" (in a form: {spot.info['form_method']} {spot.info['form_action']})" if spot.info.get("form_action") else ""
+        found = scan.buttons(page, _WORDS[role], root)
+        if role == "add":  # the product's own button first: not a wish list, nor the header's cart link
+            found = [b for b in found if not re.search(r"wish|compare|favou?rite|\d+ items?", b.text, re.I)]
+            found.sort(key=lambda b: (b.info["tag"] == "a", not re.search(r"\badd\b", b.text, re.I)))
+        for spot in found:
+            how = f" (it posts to {spot.info['form_action']})" if spot.info.get("form_action") and role == "place" else ""
             out.append(f"`{spot.css}`{where}: {spot.info['tag']} {spot.text!r}{how}"
                        f"; or {{role: {'link' if spot.info['tag'] == 'a' else 'button'}, name: {spot.text!r}}}")
     elif role == "link":

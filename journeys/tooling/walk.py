@@ -181,17 +181,18 @@ class Walker:
             elif name == "email":
                 walked.looks.extend(look_email(shopper))
                 if walked.looks and walked.looks[0].labels:
-                    walked.notes.append("the e-mail's lines with numbers or order words (for the email: patterns):\n    "
-                                        + "\n    ".join(walked.looks[0].labels))
+                    path, *lines = walked.looks[0].labels
+                    walked.notes.append(f"the e-mail ({path}), its lines with numbers or order words, to write "
+                                        "email: patterns from:\n    " + "\n    ".join(lines))
             for says_name, says in _outcomes(shopper, name):
                 if says is None or says.find is None:
                     continue
                 seen = look_one(shopper, f"product.{says_name}", says.find)
-                if seen.count or (says_name == "added" and walked.failure):
+                if seen.count or (says_name == "added" and walked.failure and "shows neither" in walked.failure):
                     walked.looks.append(seen)
                 boxes += [(r, says_name, "outcome") for r in seen.rects[:1]]
-            if walked.failure is not None and name not in PAGES:
-                _look_around(shopper, walked, boxes)
+            if walked.failure is not None and name not in PAGES and "shows neither" not in walked.failure:
+                _look_around(shopper, walked, boxes)  # (an outcome not recognised gets its hint instead)
         except PlaywrightError as exc:
             walked.notes.append(f"could not look at the page: {str(exc).strip().splitlines()[0]}")
         index = self.result.pages.index(walked) + 1
