@@ -181,8 +181,8 @@ class Walker:
             elif name == "email":
                 walked.looks.extend(look_email(shopper))
                 if walked.looks and walked.looks[0].labels:
-                    path, *lines = walked.looks[0].labels
-                    walked.notes.append(f"the e-mail ({path}), its lines with numbers or order words, to write "
+                    message, *lines = walked.looks[0].labels
+                    walked.notes.append(f"the e-mail ({message}), its lines with numbers or order words, to write "
                                         "email: patterns from:\n    " + "\n    ".join(lines))
             for says_name, says in _outcomes(shopper, name):
                 if says is None or says.find is None:
