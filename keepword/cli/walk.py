@@ -58,6 +58,7 @@ def render(result: Any) -> None:
             from urllib.parse import urlsplit
 
             paths = [urlsplit(url)._replace(scheme="", netloc="").geturl() for url in page.visited]
+            paths = [p for i, p in enumerate(paths) if i == 0 or p != paths[i - 1]]  # one page, several panels
             console.print(f"  went through {escape(' → '.join(paths))}", highlight=False, soft_wrap=True)
         if page.looks:
             console.print(_table(page))
