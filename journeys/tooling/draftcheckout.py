@@ -13,39 +13,23 @@ stops at the basket and leaves the checkout as TODOs.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
 from journeys.actions import choose
 from journeys.tooling import detect, scan
-from journeys.tooling.draftpages import _amount, button_for, labelled, lines_sum, locate
-from journeys.tooling.yamlout import Doc
+from journeys.tooling.draftpages import amount_of, locate
+from journeys.tooling.draftpreview import here
+from journeys.tooling.fields import country_name, money_part, placeholder
 
 if TYPE_CHECKING:
     from journeys.persona import Persona
     from journeys.tooling.draft import Drafter
 
-__all__ = ["glob_of", "here", "rest"]
+__all__ = ["Checkout", "rest"]
 
-# (what a field is, its persona placeholder): autocomplete tokens first, then names, ids, labels
-_AUTOCOMPLETE = {"email": "persona.email", "given-name": "persona.first_name", "family-name": "persona.last_name",
-                 "name": "persona.name", "address-line1": "persona.address1", "address-line2": "persona.address2",
-                 "address-level2": "persona.city", "postal-code": "persona.postcode", "tel": "persona.phone",
-                 "cc-number": "card.number", "cc-exp": "card.expiry", "cc-csc": "card.cvc", "cc-name": "card.name"}
-_NAMES = [
-    (r"card.?num|cc.?num|cardnumber", "card.number"), (r"expir|exp.?date|cc.?exp|card.?exp", "card.expiry"),
-    (r"cvc|cvv|security.?code|card.?cvc", "card.cvc"), (r"card.?name|name.?on.?card|cardholder", "card.name"),
-    (r"e-?mail", "persona.email"), (r"first.?name|given", "persona.first_name"),
-    (r"last.?name|surname|family", "persona.last_name"), (r"full.?name|^name$|your name|\bname$", "persona.name"),
-    (r"address.?2|address_2|apartment|suite", "persona.address2"),
-    (r"address.?1|address_1|street|^address$|address$", "persona.address1"),
-    (r"city|town|locality", "persona.city"), (r"post.?code|postal|zip", "persona.postcode"),
-    (r"phone|tel\b|telephone|mobile", "persona.phone"),
-]
 _SKIP = re.compile(r"search|^q$|query|coupon|voucher|gift|password|newsletter|comment|company", re.I)
 _CONTINUE = r"^(continue|next|proceed|save|review|go to (payment|shipping|review)|use this|confirm (address|details))"
 _PICKER = r"^(choose|select|change)\b"
@@ -59,10 +43,6 @@ def rest(d: Drafter) -> None:
         try:
             explored = Checkout(d).explore()
         except PlaywrightError as exc:
-            if os.environ.get("KEEPWORD_DRAFT_DEBUG"):
-                import traceback
-
-                traceback.print_exc()
             d.notes.append(f"the checkout stopped on {d.page.url}: {str(exc).strip().splitlines()[0]}")
     if not explored:
         checkout = doc.section("checkout")
@@ -88,27 +68,6 @@ def rest(d: Drafter) -> None:
                "page, if the store has one")
     doc.remark("email: {subject: 'Order {order}', total: '^Total: (?P<value>.+)$'}   # the order e-mail's lines")
     doc.remark("errors: [{text: 'Internal Server Error|Fatal error'}]   # pages that are the store failing")
-
-
-def here(url: str) -> str:
-    """A page's address as a glob: its path, and its query's first parameter where it has one
-    ("**/index.php?route=checkout/checkout*", "**/checkout/email")."""
-    parts = urlsplit(url)
-    first = parts.query.split("&", 1)[0]
-    return "**" + parts.path + (f"?{first}*" if first else "")
-
-
-def glob_of(url: str) -> str:
-    """A request's address as a glob the guard matches: its last path segments, ids in them
-    (a UUID, a number, a long hex) as `*`, the rest of a query cut at its first parameter
-    ("**/payment/cod.confirm*", "**/checkout/place", "**/carts/*/checkout")."""
-    parts = urlsplit(url)
-    rel = parts.path + (f"?{parts.query}" if parts.query else "")
-    segments = ["*" if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+|[0-9a-f]{16,}", seg, re.I) else seg
-                for seg in rel.split("/")]
-    tail = "/".join(segments[-3:] if "*" in segments[-3:-1] else segments[-2:])
-    cut = re.split(r"[?&]", tail, maxsplit=1)
-    return "**/" + cut[0].lstrip("/") + ("*" if len(cut) > 1 else "")
 
 
 class Checkout:
@@ -160,7 +119,9 @@ class Checkout:
             checkout.set("preview_url", here(self.page.url), "where the draft stopped; check this")
             return False
         checkout.set("preview_url", here(self.page.url), "the page with the place button")
-        self._preview(place)
+        from journeys.tooling.draftpreview import read_preview
+
+        read_preview(self, place)
         return True
 
     # -- one round: fill what is empty, take the choices, then click on ---------------------------
@@ -192,12 +153,12 @@ class Checkout:
             if field.info["tag"] == "select" or field.info["type"] in ("radio", "checkbox") or field.info["value"] \
                     or field.css in self.filled:
                 continue
-            placeholder = _placeholder(field)
-            if placeholder is None:
+            taken = placeholder(field)
+            if taken is None:
                 continue
-            if placeholder.startswith("card.") and field.info.get("form"):
+            if taken.startswith("card.") and field.info.get("form"):
                 self.card_form = field.info["form"][1]
-            values[field.css] = "{" + placeholder + "}"
+            values[field.css] = "{" + taken + "}"
         if not values:
             return False
         for css, template in values.items():
@@ -265,7 +226,7 @@ class Checkout:
             self.filled.add(css)
             names = [" ".join(t.split()) for t in options.all_inner_texts()]
             usable = options.evaluate_all("els => els.map(e => e.getAttribute('aria-disabled') !== 'true')")
-            country = _country_name(self.persona.country)
+            country = country_name(self.persona.country)
             index = next((i for i, n in enumerate(names) if country and n == country and usable[i]), None)
             if index is None:
                 index = next((i for i, n in enumerate(names) if n and usable[i]), None)
@@ -304,7 +265,7 @@ class Checkout:
             if re.search(r"account|guest|register", name, re.I):
                 continue
             first = radios[0]
-            priced = any(_amount(self.d, _money_part(r.text)) is not None for r in radios)
+            priced = any(amount_of(self.d, money_part(r.text)) is not None for r in radios)
             if priced and self.d.doc.section("shipping").get("option") is None:
                 self._shipping(radios)
                 return True
@@ -340,7 +301,7 @@ class Checkout:
             shipping.set("charge", pure[0]["css"], f"reads {pure[0]['text']!r}")
         else:
             shipping.set("charge", {"css": "label", "pattern": r"(?P<value>[^-:]*\d[^-:]*)$"},
-                         f"the amount at the end of {first.text!r} ({_money_part(first.text).strip()})")
+                         f"the amount at the end of {first.text!r} ({money_part(first.text).strip()})")
             self.shipping_name = re.split(r"\s*[-:]\s*[^-:]*\d[^-:]*$", first.text)[0].strip() or None
         took = self._take(first.css)
         shipping.set("choose", "[role=radio]" if "role=radio" in str(took) else "input",
@@ -416,8 +377,6 @@ class Checkout:
         if why and "#" not in action:
             action = {**action, "#": why}
         self.steps.append(action)
-        if os.environ.get("KEEPWORD_DRAFT_DEBUG"):
-            print("draft:", self.page.url, action, flush=True)
 
     def _place(self, wait: float = 0.0) -> scan.Spot | None:
         """The place button, once it can be pressed (some stores show it disabled until the
@@ -433,135 +392,3 @@ class Checkout:
             self.page.wait_for_timeout(250)
 
     # -- the page with the place button -----------------------------------------------------------
-    def _preview(self, place: scan.Spot) -> None:
-        d, preview = self.d, self.d.doc.section("preview")
-        self.steps = [{k: v for k, v in s.items() if not (k == "#" and str(v).startswith("picker"))}
-                      for s in self.steps]
-        line = detect.line_of(self.page, d.title or "", near=place.css)
-        parts = detect.block(self.page, line) if line else None
-        if parts is None:
-            for key in ("line", "title", "quantity", "line_total"):
-                preview.todo(key, "no repeated line with the product on the page with the place button", '.line')
-        else:
-            preview.set("line", parts.css, f"{parts.count} line(s) with the product")
-            _preview_line(d, preview, parts)
-        rows = scan.labelled_rows(self.page, d.money, outside=parts.css if parts else None)
-        wanted = (("subtotal", r"sub-?\s?total"), ("shipping", r"shipping|delivery|postage|"
-                  + re.escape(self.shipping_name or "@@")), ("total", r"^(grand |order )?total"))
-        for key, words in wanted:
-            row = next((r for r in rows if re.search(words, r.info["label"], re.I)), None)
-            want = lines_sum(d)
-            if key == "subtotal" and row is not None and want is not None and _amount(d, row.text) != want:
-                preview.remark(f"subtotal: left out: the row {row.info['label']!r} ({row.text}) is not what the lines "
-                               "add up to (tax?); the total is held to the lines plus shipping")
-                continue
-            if row is None:
-                preview.todo(key, f"no row labelled like {words!r}", {"css": "tfoot tr", "label": key.title()})
-                continue
-            preview.set(key, labelled(row), f"the row labelled {row.info['label']!r} "
-                        f"({row.text})" + ("; the method's name: check this" if self.shipping_name and key == "shipping"
-                                          and self.shipping_name in row.info["label"] else ""))
-        preview.set("place", button_for(place), f"the button {place.text!r}; never clicked by the draft")
-        self._probe(place)
-
-    def _probe(self, place: scan.Spot) -> None:
-        """Click the place button with every request to the store aborted but GraphQL queries
-        (read-only by the language's own rules): the first request it sends otherwise is what
-        `safety.order_urls` must cover, and it never reaches the store."""
-        safety, origin = self.d.doc.section("safety"), "{0.scheme}://{0.netloc}".format(urlsplit(self.page.url))
-        sent: list[tuple[str, str]] = []
-
-        def abort(route: Any, request: Any) -> None:
-            if request.url.startswith(origin) and _reads_only(request):
-                route.continue_()
-                return
-            if request.url.startswith(origin) and request.resource_type in ("document", "xhr", "fetch"):
-                sent.append((request.method, request.url))
-            route.abort("blockedbyclient")
-
-        context = self.page.context
-        context.route("**/*", abort)
-        try:
-            self.page.locator(place.css).first.click()
-            self.page.wait_for_timeout(2500)
-        finally:
-            context.unroute("**/*", abort)
-        writes = [(m, u) for m, u in sent if m != "GET"] or sent
-        if writes:
-            method, url = writes[0]
-            safety.set("order_urls", [glob_of(url)], f"{method} {url} (the place button's request, aborted by the draft)")
-            if method == "GET":
-                self.d.notes.append(f"the order is placed by GET {url}: keepword's network guard aborts only requests "
-                                    "that are not GET, so on a host where orders are not allowed only the shopper's own "
-                                    "refusal (it stops at the basket) keeps this one from being sent")
-        else:
-            safety.todo("order_urls", "the place button sent no request the draft saw", ["**/checkout/place"])
-        if self.card_form:
-            safety.set("card_urls", [glob_of(self.card_form)], "where the card fields' form posts")
-
-
-def _reads_only(request: Any) -> bool:
-    """A GraphQL query (not a mutation): it reads, by the language's own rules."""
-    import json
-
-    if request.method != "POST" or "graphql" not in request.url:
-        return False
-    try:
-        body = json.loads(request.post_data or "")
-    except ValueError:
-        return False
-    queries = [b.get("query", "") for b in (body if isinstance(body, list) else [body]) if isinstance(b, dict)]
-    return bool(queries) and all(q.lstrip().startswith(("query", "{")) for q in queries)
-
-
-def _country_name(code: str) -> str | None:
-    """A country's English name as a store lists it ("US" -> "United States")."""
-    from babel import Locale
-
-    return Locale("en").territories.get(code.upper()) if code else None
-
-
-def _placeholder(field: scan.Spot) -> str | None:
-    token = field.info["autocomplete"].split()[-1] if field.info["autocomplete"] else ""
-    if token in _AUTOCOMPLETE:
-        return _AUTOCOMPLETE[token]
-    words = " ".join((field.info["name"], field.info["id"], field.text, field.info["placeholder"]))
-    if field.info["type"] == "email":
-        return "persona.email"
-    return next((placeholder for pattern, placeholder in _NAMES if re.search(pattern, words, re.I)), None)
-
-
-def _money_part(text: str) -> str:
-    found = re.search(r"[^-:]*\d[^-:]*$", text)
-    return found.group(0) if found else text
-
-
-def _preview_line(d: Drafter, preview: Doc, parts: detect.Block) -> None:
-    """A preview line's title, quantity and amounts; "2x iPhone" holds a quantity before the name."""
-    title = (d.title or "")[:20]
-    named = next((t for t in [*parts.links, *parts.texts] if title in t["text"] and len(t["text"]) <= len(title) + 20),
-                 None) or next((t for t in [*parts.links, *parts.texts] if title in t["text"]), None)
-    both = next((t for t in parts.texts if re.match(rf"^\d+\s*[x\u00d7]\s*{re.escape(title)}", t["text"])), None) \
-        or next(({"css": link["parent"], "text": f"{link['before']} {link['text']}"} for link in parts.links
-                 if link.get("parent") and re.fullmatch(r"\d+\s*[x\u00d7]", link.get("before") or "")), None)
-    if named is not None:
-        preview.set("title", named["css"], f"reads {named['text'][:40]!r}")
-    else:
-        preview.todo("title", "no element in the line shows the product's name", ".name")
-    number = next((n for n in parts.numbers if n["text"] == str(d.quantity)), None)
-    if both is not None:
-        preview.set("quantity", {"css": both["css"], "pattern": r"^(?P<value>\d+)\s*[x\u00d7]"},
-                    f"the number before the x in {both['text'][:30]!r}")
-    elif number is not None:
-        preview.set("quantity", number["css"], f"reads {number['text']!r}")
-    else:
-        preview.todo("quantity", f"nothing in the line says {d.quantity}", ".qty")
-    amounts = [(m, _amount(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
-    if d.price is not None:
-        unit = next((m for m, a in amounts if a == d.price.amount and d.quantity > 1), None)
-        if unit is not None:
-            preview.set("unit_price", unit["css"], f"reads {unit['text']!r}")
-    if amounts:
-        preview.set("line_total", amounts[-1][0]["css"], f"reads {amounts[-1][0]['text']!r}, the line's last amount")
-    else:
-        preview.todo("line_total", "no amount in the line", '.total')

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from journeys.tooling.draft import Drafter
     from journeys.tooling.yamlout import Doc
 
-__all__ = ["basket", "button_for", "label_regex", "labelled", "locate", "locator_for", "product"]
+__all__ = ["amount_of", "basket", "button_for", "label_regex", "labelled", "lines_sum", "locate", "locator_for",
+           "product"]
 
 _NOT_ADD = re.compile(r"wish|compare|favou?rite|notify|remove|view|continue shopping|checkout|cart with|"
                       r"\d+ items?|^(cart|basket|bag)$", re.I)
@@ -307,7 +308,7 @@ def _line_parts(d: Drafter, section: Doc, parts: detect.Block) -> None:
         section.set("quantity", number["css"], f"reads {number['text']!r}, the quantity added")
     else:
         section.todo("quantity", f"nothing in the line says {d.quantity}, the quantity added", '.qty')
-    amounts = [(m, _amount(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
+    amounts = [(m, amount_of(d, m["text"])) for m in parts.monies if scan.pure_money(m["text"], d.money)]
     unit = next((m for m, a in amounts if d.price is not None and a == d.price.amount), None)
     total = next((m for m, a in amounts if d.price is not None and a == d.price.amount * d.quantity
                   and (d.quantity > 1 or m is not unit)), None)
@@ -325,7 +326,8 @@ def _line_parts(d: Drafter, section: Doc, parts: detect.Block) -> None:
         section.todo("line_total", "no amount in the line", '.total')
 
 
-def _amount(d: Drafter, text: str) -> Decimal | None:
+def amount_of(d: Drafter, text: str) -> Decimal | None:
+    """The amount `text` reads as in the draft's money format, or None."""
     from journeys.reading import Unreadable, read_money
 
     try:
@@ -344,8 +346,8 @@ def _subtotal(d: Drafter, section: Doc, line: str) -> None:
     rows = scan.labelled_rows(d.page, d.money, outside=line)
     want = lines_sum(d)
     sub = next((r for r in rows if re.search(r"sub-?\s?total", r.info["label"], re.I)), None)
-    same = next((r for r in rows if want is not None and _amount(d, r.text) == want), None)
-    if sub is not None and same is not None and same is not sub and _amount(d, sub.text) != want:
+    same = next((r for r in rows if want is not None and amount_of(d, r.text) == want), None)
+    if sub is not None and same is not None and same is not sub and amount_of(d, sub.text) != want:
         section.set("subtotal", labelled(same), f"the row labelled {same.info['label']!r} ({same.text}): what the "
                     f"lines add up to; the store's {sub.info['label']!r} ({sub.text}) is not (tax?)")
         return

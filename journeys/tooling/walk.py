@@ -348,7 +348,7 @@ def _walk_steps(shopper: WalkingShopper, walker: Walker, result: WalkResult, *, 
 
 def _outcome_hint(shopper: Shopper, name: str) -> str:
     """What the page shows now, as the `placed:`/`added:` that would say so."""
-    from journeys.tooling.draftcheckout import here
+    from journeys.tooling.draftpreview import here
 
     key = "preview.placed" if name == "place" else "product.added"
     heading = shopper.page.locator("h1").first
