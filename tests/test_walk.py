@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_profile_language import profile_with
 
 from keepword.cli import main
 
@@ -27,13 +28,8 @@ def _scenario(tmp: Path, profile: Path = DEMO, allow: str = "[127.0.0.1]", mail:
 
 
 def _profile(tmp: Path, *changes: tuple[str, str]) -> Path:
-    text = DEMO.read_text(encoding="utf-8").replace("timeout_ms: 10000", "timeout_ms: 4000")
-    for old, new in changes:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp / "profile.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """The demo profile with some text replaced, and a shorter wait for what it no longer finds."""
+    return profile_with(tmp, ("timeout_ms: 10000", "timeout_ms: 4000"), *changes)
 
 
 def _walk(tmp: Path, source: Path, url: str, *extra: str) -> tuple[int, dict, Path]:

@@ -7,29 +7,14 @@ screenshot; for a role that matched nothing it says what on the page could be me
 (`suggest`, from the page scans of `scan`). `draft` reads a store's pages for what can be
 detected (JSON-LD, microdata, Open Graph, form fields, platform markup, money texts, repeated
 blocks) and writes a profile with a comment on every guess and a TODO for every gap.
+
+Modules: `walk` (the walk) with `looks` (a page's roles), `probe` (one role, the boxes) and
+`suggest` (what to try); `draft` with `draftpages` (product, basket), `draftcheckout` (the
+checkout), `draftpreview` (the page with the place button), `fields`, `detect` (structured data,
+a block's parts), `platforms` (markup checked on a platform) and `yamlout` (the YAML written);
+`scan` (what is on a page, with a CSS path to each) serves both.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-__all__ = ["DraftResult", "WalkResult", "draft", "walk"]
-
-_WHERE = {
-    "DraftResult": "journeys.tooling.draft",
-    "WalkResult": "journeys.tooling.walk",
-    "draft": "journeys.tooling.draft",
-    "walk": "journeys.tooling.walk",
-}
-
-if TYPE_CHECKING:
-    from journeys.tooling.draft import DraftResult, draft
-    from journeys.tooling.walk import WalkResult, walk
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        import importlib
-
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'journeys.tooling' has no attribute {name!r}")
+__all__: list[str] = []  # the commands import what they use: `journeys.tooling.walk`, `journeys.tooling.draft`
