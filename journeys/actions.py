@@ -75,8 +75,16 @@ def url_value(shopper: Shopper, template: str) -> str:
 
 def run_actions(shopper: Shopper, actions: list[Action]) -> None:
     """Do the actions in order; a failure names the action and the page."""
+    from playwright.sync_api import Error as PlaywrightError
+
     for action in actions:
-        _do(shopper, action)
+        try:
+            _do(shopper, action)
+        except PlaywrightError as exc:  # which action, so a walk or a reader knows where to look
+            text = str(exc).strip().splitlines()
+            raise HarnessError(f"{shopper.profile_name}: action `{action.describe()}` failed on "
+                               f"{shopper.page.url}: {text[0] if text else type(exc).__name__}",
+                               url=shopper.page.url) from None
 
 
 def interstitials(shopper: Shopper) -> None:
@@ -133,9 +141,7 @@ def _do(shopper: Shopper, action: Action) -> None:
         shopper.goto(url_value(shopper, action.goto))
     elif verb == "choose_shipping":
         assert action.choose_shipping is not None
-        from journeys.pages.shipping import choose_shipping
-
-        choose_shipping(shopper, action.choose_shipping)
+        shopper.choose_shipping(action.choose_shipping)  # the shopper's step: a walk looks at it
     elif verb == "hook":
         method = getattr(shopper.hooks, str(action.hook), None)
         if method is None:

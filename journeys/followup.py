@@ -319,7 +319,8 @@ def _read_mail(order: _Order, shopper: Any, notebook: Notebook, judged: set[str]
     mailbox = Mailbox(shopped.mail_dir)
     for claim in order.open:
         if claim.kind == ClaimKind.EMAIL and isinstance(claim.value, datetime):
-            message = find_order_mail(mailbox, fmt, to=memory.email_to, number=memory.order_number)
+            message = find_order_mail(mailbox, fmt, to=memory.email_to, number=memory.order_number,
+                                      since=memory.placed_at)
             judgement = checks.arrived_in_time(claim.value, message.received_at if message else None, now())
             if judgement is not None:
                 seen = Reading(message.received_at if message else None, "follow-up", None,

@@ -62,6 +62,7 @@ class Memory:
     email_claim: Claim | None = None
     delivery_claim: Claim | None = None
     not_placed_claim: Claim | None = None  # the store said the order failed: does an order turn up?
+    placed_at: datetime | None = None  # when "place order" was pressed: its e-mail comes after, never before
 
     def __repr__(self) -> str:
         return f"<Memory {self.card.sku if self.card else '-'} order={self.order_number}>"
@@ -75,6 +76,7 @@ class Memory:
                 for (kind, subject), r in self.seen.items() if kind in _ORDER_KINDS]
         return ORDER_NOTE + json.dumps({
             "number": self.order_number, "email_to": self.email_to, "status_url": self.status_url,
+            "placed_at": self.placed_at.isoformat() if self.placed_at else None,
             "shipping_code": self.shipping_code, "card": [self.card.sku, self.card.title] if self.card else None,
             "quantities": self.quantities, "seen": seen,
         }, ensure_ascii=False)
@@ -85,7 +87,8 @@ class Memory:
         data: dict[str, Any] = json.loads(text.removeprefix(ORDER_NOTE))
         memory = cls(order_number=data.get("number"), email_to=data.get("email_to"),
                      status_url=data.get("status_url"), shipping_code=data.get("shipping_code"),
-                     quantities=dict(data.get("quantities") or {}))
+                     quantities=dict(data.get("quantities") or {}),
+                     placed_at=datetime.fromisoformat(data["placed_at"]) if data.get("placed_at") else None)
         if data.get("card"):
             memory.card = Card(str(data["card"][0]), str(data["card"][1]), -1)
         for item in data.get("seen", []):

@@ -263,7 +263,7 @@ class Roles:
         if not plain:
             scope_locator = self.locate(scope) if scope is not None else None
             rows = self.rows(where, row, cells, wait=rows_required) if row is not None else []
-            read = self.read_many(where, wanted, scope_locator, required=required)
+            read = self.read_many(where, dict(singles or {}), scope_locator, required=required)  # every key, None too
             blocks = self.page.locator('script[type="application/ld+json"]').all_text_contents() if jsonld else []
             return rows, read, blocks
         spec = {

@@ -51,16 +51,18 @@ def new_shopper(
     index: int,
     evidence_dir: Path,
     sink: Sink | None = None,
+    kind: type[Shopper] | None = None,
 ) -> Shopper:
-    """A shopper with its own persona, random stream and notebook, seeded from the scenario."""
+    """A shopper with its own persona, random stream and notebook, seeded from the scenario;
+    `kind` is a Shopper subclass to make instead (`keepword walk`'s, which looks at each page)."""
     from journeys.shopper import Shopper
 
     seed = f"{scenario.seed}:{shopper}:{journey}:{index}"
     locale = scenario.persona.locale or target.profile.money.locale
     persona = make_persona(locale, scenario.persona.email_domain, seed)
     notebook = Notebook(Journey(journey, shopper=shopper), sink=sink)
-    return Shopper(page, target, scenario, persona, notebook, guard, random.Random(seed), evidence_dir,
-                   hooks=load_hooks(target.profile.hooks, _folder(target.profile.path)))
+    return (kind or Shopper)(page, target, scenario, persona, notebook, guard, random.Random(seed), evidence_dir,
+                             hooks=load_hooks(target.profile.hooks, _folder(target.profile.path)))
 
 
 def _folder(path: Path | None) -> Path | None:

@@ -175,9 +175,11 @@ class ShippingPage(_Strict):
 class PreviewPage(_Lines):
     """The last page before the order. Placing ends in `placed`, `refused` (stock ran out:
     availability evidence) or `failed` (the store says the order could not be placed: a store
-    error, and a claim that no order exists, which an order e-mail later breaks)."""
+    error, and a claim that no order exists, which an order e-mail later breaks). A store whose
+    subtotal is not what its lines add up to (lines shown with tax, a subtotal before it) leaves
+    `subtotal` out: the total is then held to the lines plus shipping."""
 
-    subtotal: Find
+    subtotal: Find | None = None
     shipping: Find
     shipping_code: Find | None = None
     total: Find

@@ -61,7 +61,8 @@ def read_lines(
     required: tuple[str, ...] = (),
 ) -> tuple[Reading | None, dict[str, tuple[str, str] | None]]:
     """Read a page's lines and single roles in one go and judge them; returns the subtotal
-    reading (None if the page shows none) and the single roles asked for."""
+    reading (where the page shows none: what the lines add up to, or None if they cannot be
+    added up) and the single roles asked for."""
     rows, read, _ = shopper.roles.snapshot(step, row=spec.line, inner={
         "sku": spec.sku, "title": spec.title, "unit": spec.unit_price,
         "quantity": spec.quantity, "total": spec.line_total,
@@ -85,7 +86,7 @@ def read_lines(
             total = None  # a line with no amount: the subtotal cannot be checked by arithmetic
     sub = read.pop("subtotal", None)
     if sub is None:
-        return None, read
+        return (shopper.reading(total, source="arithmetic") if total is not None and rows else None), read
     shown = shopper.money_of(sub)
     if total is not None:
         shopper.judge(ClaimKind.ORDER_TOTAL, f"{step} subtotal", shown, shopper.reading(total, source="arithmetic"))

@@ -39,7 +39,8 @@ def open_product(shopper: Shopper, card: Card | None = None) -> str:
         quantity_max = product.quantity.model_copy(update={"attribute": "max"}) if product.quantity else None
         ship = profile.product_shipping
         options, read, blocks = shopper.roles.snapshot(
-            "product", singles={"price": product.price, "availability": product.availability, "max": quantity_max},
+            "product", singles={"price": product.price, "availability": product.availability, "max": quantity_max,
+                                "box": product.quantity},
             scope=product.root, required=("price",), jsonld=profile.jsonld,
             row=ship.option if ship else None, inner={"code": ship.code, "charge": ship.charge} if ship else None,
             rows_required=False,
@@ -57,7 +58,7 @@ def open_product(shopper: Shopper, card: Card | None = None) -> str:
             memory.seen[(ClaimKind.AVAILABILITY, key)] = seen
         memory.stock_count = state.count if state else None
         box = read["max"]
-        memory.has_quantity_box = box is not None
+        memory.has_quantity_box = box is not None or read["box"] is not None  # a box with no `max` is one too
         if box is not None and box[0].isdigit():
             memory.stock_count = min(memory.stock_count or int(box[0]), int(box[0]))
         memory.stock_seen[key] = memory.stock_count

@@ -15,19 +15,28 @@ from keepword.kinds import ClaimKind
 if TYPE_CHECKING:
     from journeys.shopper import Shopper
 
-__all__ = ["choose_shipping"]
+__all__ = ["choose_shipping", "open_options"]
 
 
-def choose_shipping(shopper: Shopper, strategy: str = "first") -> str:
-    """Choose a method (`first`, `cheapest`, `priciest`, `random` or a code); record its
-    charge and delivery promise as claims the preview and confirmation must keep."""
+def open_options(shopper: Shopper) -> None:
+    """Open the picker or modal the methods are in, where the profile says there is one."""
     spec = shopper.profile.shipping
-    roles = shopper.roles
-    memory = shopper.memory
     if spec is None:
         raise HarnessError(f"{shopper.profile_name}: choose_shipping needs a `shipping:` section in the profile")
     if spec.open is not None:
-        roles.locate(spec.open).first.click()
+        shopper.roles.locate(spec.open).first.click()
+
+
+def choose_shipping(shopper: Shopper, strategy: str = "first", *, opened: bool = False) -> str:
+    """Choose a method (`first`, `cheapest`, `priciest`, `random` or a code); record its
+    charge and delivery promise as claims the preview and confirmation must keep. `opened`:
+    the picker is open already (`keepword walk` opens it to look before choosing)."""
+    if not opened:
+        open_options(shopper)
+    spec = shopper.profile.shipping
+    assert spec is not None  # open_options refused a profile without one
+    roles = shopper.roles
+    memory = shopper.memory
     rows, _, _ = roles.snapshot("shipping.option", row=spec.option, inner={
         "code": spec.code, "name": spec.name, "charge": spec.charge, "latest": spec.promise_latest,
     })

@@ -1,0 +1,49 @@
+"""`keepword draft URL`: a first store profile from what the store's pages show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keepword.cli.app import app, console, err_console
+
+
+@app.command("draft")
+def draft_command(
+    url: Annotated[str, typer.Argument(help="The store's address: its home page or a category page.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the profile here (default: print it).")] = None,
+    checkout: Annotated[bool | None, typer.Option("--checkout/--no-checkout", help="Go through the checkout with a "
+                                                  "made-up customer, up to (never past) the place button. Default: on "
+                                                  "loopback hosts (127.0.0.1, localhost) only.")] = None,
+) -> int:
+    """Draft a store profile: product cards, the product page (JSON-LD, microdata, Open Graph),
+    adding to the basket, the basket's lines and totals, and (where allowed) the checkout's
+    fields and the place button's request, found with every request aborted. Every guess is
+    commented; what could not be guessed is a TODO, listed at the end.
+
+    Exit codes: 0 drafted (it loads, or the keys left to fill are listed), 2 bad input (the URL),
+    3 the store could not be read (not running, no product cards found).
+    """
+    from journeys.tooling.draft import draft
+
+    result = draft(url, out=output, checkout=checkout)
+    if output is None:
+        console.print(result.text, markup=False, highlight=False, soft_wrap=True, end="")
+    say = err_console.print
+    if result.platform:
+        say(f"recognised {result.platform}", highlight=False)
+    say(f"read {len(result.pages)} pages: {', '.join(result.pages)}", markup=False, highlight=False, soft_wrap=True)
+    for note in result.notes:
+        say(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    where = str(output) if output else "the profile"
+    if result.error is None:
+        say(f"{where}: loads as it is (`keepword check`); now `keepword walk {where}` on the store", markup=False,
+            highlight=False, soft_wrap=True)
+    else:
+        todo = f"{len(result.todo)} keys to fill (commented out, marked TODO): {', '.join(result.todo)}; " \
+            if result.todo else ""
+        say(f"{where}: {todo}until then `keepword check` says: {result.error}", markup=False, highlight=False,
+            soft_wrap=True)
+    return 0
