@@ -18,7 +18,6 @@ date. Verdicts are written in a run of its own; claims keep the journey they bel
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,13 @@ from typing import TYPE_CHECKING, Any
 from journeys import checks
 from journeys.memory import ORDER_NOTE, Memory
 from journeys.notebook import Notebook, Reading
-from journeys.pages.email import AWAITS_EMAIL, find_order_mail, judge_email, subject_pattern
+from journeys.pages.email import (
+    AWAITS_EMAIL,
+    find_order_mail,
+    judge_email,
+    names_order,
+    subject_pattern,
+)
 from journeys.pages.status import observe_delivery
 from journeys.result import ShopResult
 from keepword.errors import HarnessError, KeepwordError, harness_line
@@ -326,9 +331,8 @@ def _read_mail(order: _Order, shopper: Any, notebook: Notebook, judged: set[str]
                 seen = Reading(message.received_at if message else None, "follow-up", None,
                                message.text if message else None, source="email")
                 notebook.close(claim, seen, judgement)
-    number = re.compile(rf"(?<![\w-]){re.escape(memory.order_number)}(?![\w-])") if memory.order_number else None
-    mails = [m for m in mailbox.find(to=memory.email_to)
-             if number is not None and number.search(m.subject + "\n" + m.text)]
+    number = memory.order_number
+    mails = [m for m in mailbox.find(to=memory.email_to) if number and names_order(fmt, m, number)]
     for message in mails:
         where = message.path.as_posix()
         if where in judged:

@@ -166,6 +166,11 @@ class Notebook:
     def note(self, of_id: str, text: str) -> None:
         self._add(Evidence(of_id, "note", text=text))
 
+    def stopped(self, step: str, reason: str) -> None:
+        """The store would not let the journey go on (sold out): a note on the journey, so a
+        journey that ended early says why. A store failure has its own record instead."""
+        self.note(self.journey.id, f"stopped at {step}: {reason}")
+
     def skip(self, step: str, reason: str) -> None:
         """The journey stops short on purpose at `step` (checkout on a host where orders are not
         allowed): recorded on the journey, counted as skipped by the CLI and the report."""

@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Card", "Shopper", "Stopped", "StoreFailed", "url_matches"]
 
+# What a store error tells the user to do: it is the store's to fix, not the profile's.
+_NOT_THE_PROFILE = ": the store failed, not the profile; the store's own log for that request says why"
+
 
 @dataclass
 class Shopper:
@@ -227,8 +230,8 @@ class Shopper:
         self.notebook.flush()
 
     def _failed_because(self, answer: Answer | None, exc: BaseException) -> str:
-        if answer is not None:
-            return f"the store answered {answer}; {harness_line(exc)}"
+        if answer is not None:  # what keepword then missed on the page is the failure's effect, not ours
+            return f"the store answered {answer} at {self.step_name}{_NOT_THE_PROFILE}"
         says = self.error_page()
         return f"the store showed an error page ({says.describe() if says else ''})"
 
@@ -282,7 +285,7 @@ class Shopper:
         """The store failed while `doing` (an HTTP 5xx since `mark`, or an error page)."""
         answer = self.watch.failure(mark)
         self.record_store_error(f"the store failed {doing}: "
-                                + (str(answer) if answer else "it showed an error page"), answer)
+                                + (str(answer) if answer else "it showed an error page") + _NOT_THE_PROFILE, answer)
         raise StoreFailed(f"the store failed {doing}")
 
     def goto(self, path: str) -> None:

@@ -125,3 +125,27 @@ def test_an_html_only_email_reads_as_text_a_pattern_can_match(tmp_path):
     assert message.text.splitlines() == [
         "Order Number #10001", "Ceramic Cup - White 2 | $15", "Total: $36",
         "View order details (http://127.0.0.1:5/orders/u/track?token=abc)"]
+
+
+@pytest.mark.parametrize(("subject", "text", "number", "about"), [
+    ("Your Store - Order 1", "Order ID: 1\nMacBook 1 $1,200.00", "1", True),
+    ("Your Store - Order 12", "Order ID: 12\nMacBook 1 $1,200.00", "1", False),  # "1" is all over it
+    ("Your order has been confirmed!", "Order Number #10001 Order Date Nov 30, 2026", "10001", True),
+    ("Your order has been confirmed!", "Order Number #10002 Order Date Nov 30, 2026", "10001", False),
+    ("Your order #10001 is on the way", "Tracking #: KW0001", "10001", True),  # no number line: the text
+    ("Your order #10002 is on the way", "Total $10001.00 on 2026-11-01", "10001", False),
+])
+def test_an_email_is_about_an_order_by_the_number_it_names(subject, text, number, about):
+    """Follow-up reads an order's e-mails again: another order's e-mail to the same customer must
+    not be taken for this one's (OpenCart numbers orders 1, 2, 3...)."""
+    from journeys.pages.email import names_order
+    from keepword.profile import EmailFormat
+
+    class Sent:
+        def __init__(self) -> None:
+            self.subject, self.text = subject, text
+
+    template = "Your Store - Order {order}" if subject.startswith("Your Store") else "Your order has been confirmed!"
+    numbered = r"^Order ID: (?P<value>\d+)$" if subject.startswith("Your Store") else r"Order Number #(?P<value>\d+)"
+    fmt = EmailFormat(subject=template, order_number=numbered)
+    assert names_order(fmt, Sent(), number) is about  # type: ignore[arg-type]

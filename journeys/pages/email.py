@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from keepword.mail import Mailbox, Message
     from keepword.profile import EmailFormat
 
-__all__ = ["AWAITS_EMAIL", "find_order_mail", "judge_email", "wait_for_email"]
+__all__ = ["AWAITS_EMAIL", "find_order_mail", "judge_email", "names_order", "wait_for_email"]
 
 # The note on an order_total claim that the confirmation e-mail (not yet read) must keep.
 AWAITS_EMAIL = "awaits the confirmation e-mail"
@@ -34,6 +34,25 @@ def subject_pattern(fmt: EmailFormat, number: str | None) -> re.Pattern[str]:
     parts = [re.escape(part) for part in fmt.subject.split("{order}")]
     order = re.escape(number) if number else r"\S+"
     return re.compile(order.join(parts), re.IGNORECASE)
+
+
+def names_order(fmt: EmailFormat, message: Message, number: str) -> bool:
+    """Whether an e-mail is about order `number`. By the number it names where the profile says
+    how to read one (its subject template, `order_number`); else by the number standing on its
+    own in the text: order 1 is not in "Order 12", "$1,200.00" or "2026-11-01"."""
+    named = set()
+    if "{order}" in fmt.subject:
+        parts = [re.escape(part) for part in fmt.subject.split("{order}")]
+        if (m := re.search(r"(?P<order>\S+)".join(parts), message.subject, re.IGNORECASE)) is not None:
+            named.add(m.group("order"))
+    if fmt.order_number:
+        for line in message.text.splitlines():
+            if (m := re.search(fmt.order_number, line)) is not None:
+                named.add(m.group("value").strip())
+    if named:
+        return number in named
+    alone = re.compile(rf"(?<![\w$£€¥₹.,/-]){re.escape(number)}(?![\w/-]|[.,]\d)")
+    return alone.search(message.subject + "\n" + message.text) is not None
 
 
 def find_order_mail(mailbox: Mailbox, fmt: EmailFormat, *, to: str, number: str | None,
