@@ -73,14 +73,18 @@ def test_shoppers_use_a_remote_browser_and_one_process_writes_the_ledger(tmp_pat
     local: set[str] = set()
     done = threading.Event()
 
-    def watch() -> None:  # the browsers run under the server's process, none under this one
-        import os
+    import os
 
+    # What this worker ran before (a session's browser of another test, a platform's servers) is
+    # not the shoppers' doing: only processes started from now on count.
+    before = set(_tree(os.getpid()))
+
+    def watch() -> None:  # the browsers run under the server's process, none under this one
         while not done.is_set():
             under_server = _tree(server.pid)
             remote.update(under_server.values())
             local.update(name for pid, name in _tree(os.getpid()).items()
-                         if pid != server.pid and pid not in under_server)
+                         if pid != server.pid and pid not in under_server and pid not in before)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
