@@ -43,14 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mail_dir = args.mail_dir or Path(tempfile.mkdtemp(prefix=f"keepword-{args.platform}-mail-"))
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell's background job ignores it otherwise
+        signal.signal(sig, lambda *_: stop.set())
     try:
         with running_mail_sink(mail_dir) as sink, _running(args.platform, sink) as store:
             print(f"{args.platform} at {store.url} (e-mails to {sink.dir}); Ctrl-C stops it", flush=True)
-            try:
-                stop.wait()
-            except KeyboardInterrupt:
-                pass
+            stop.wait()
     except (NotInstalled, PlatformError) as exc:
         print(f"{args.platform}: {exc}", file=sys.stderr)
         return 3
