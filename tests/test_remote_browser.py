@@ -75,16 +75,18 @@ def test_shoppers_use_a_remote_browser_and_one_process_writes_the_ledger(tmp_pat
 
     import os
 
-    # What this worker ran before (a session's browser of another test, a platform's servers) is
-    # not the shoppers' doing: only processes started from now on count.
-    before = set(_tree(os.getpid()))
+    # What this worker ran before (a session's browser of another test, a platform's servers),
+    # and what those start later (Chromium starts renderers as it likes), is not the shoppers'
+    # doing: only processes outside those trees count.
+    before = set(_tree(os.getpid())) - {server.pid} - set(_tree(server.pid))
 
     def watch() -> None:  # the browsers run under the server's process, none under this one
         while not done.is_set():
             under_server = _tree(server.pid)
             remote.update(under_server.values())
+            earlier = set(before).union(*(_tree(pid) for pid in before))
             local.update(name for pid, name in _tree(os.getpid()).items()
-                         if pid != server.pid and pid not in under_server and pid not in before)
+                         if pid != server.pid and pid not in under_server and pid not in earlier)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=watch, daemon=True)
