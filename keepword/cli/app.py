@@ -35,8 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)  # a line is one line in a log or a pipe too (rich wraps at 80 there)
+err_console = Console(stderr=True, soft_wrap=True)
 
 LedgerOption = Annotated[
     Path,
