@@ -8,6 +8,8 @@ Costs (2 cores): about 15 s.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -41,8 +43,23 @@ def browser_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]
     try:
         yield endpoint, server
     finally:
-        server.terminate()
+        # `python -m playwright` runs the server in a node child: stop the whole session, or the
+        # node process and its browser outlive the test
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _group_alive(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _group_alive(server.pid):
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _tree(pid: int) -> dict[int, str]:
