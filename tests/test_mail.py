@@ -130,6 +130,7 @@ def test_an_html_only_email_reads_as_text_a_pattern_can_match(tmp_path):
 @pytest.mark.parametrize(("subject", "text", "number", "about"), [
     ("Your Store - Order 1", "Order ID: 1\nMacBook 1 $1,200.00", "1", True),
     ("Your Store - Order 12", "Order ID: 12\nMacBook 1 $1,200.00", "1", False),  # "1" is all over it
+    ("Your Store - Order 12", "MacBook 1 $1,200.00", "1", False),  # by its subject alone
     ("Your order has been confirmed!", "Order Number #10001 Order Date Nov 30, 2026", "10001", True),
     ("Your order has been confirmed!", "Order Number #10002 Order Date Nov 30, 2026", "10001", False),
     ("Your order #10001 is on the way", "Tracking #: KW0001", "10001", True),  # no number line: the text
@@ -149,3 +150,14 @@ def test_an_email_is_about_an_order_by_the_number_it_names(subject, text, number
     numbered = r"^Order ID: (?P<value>\d+)$" if subject.startswith("Your Store") else r"Order Number #(?P<value>\d+)"
     fmt = EmailFormat(subject=template, order_number=numbered)
     assert names_order(fmt, Sent(), number) is about  # type: ignore[arg-type]
+
+
+def test_an_order_email_subject_names_the_whole_number():
+    """Order 1's confirmation is not order 12's ("Your Store - Order 12" to the same customer)."""
+    from journeys.pages.email import subject_pattern
+    from keepword.profile import EmailFormat
+
+    fmt = EmailFormat(subject="Your Store - Order {order}")
+    assert subject_pattern(fmt, "1").search("Your Store - Order 1")
+    assert subject_pattern(fmt, "1").search("Your Store - Order 12") is None
+    assert subject_pattern(fmt, None).search("Your Store - Order 12")

@@ -29,10 +29,10 @@ AWAITS_EMAIL = "awaits the confirmation e-mail"
 
 
 def subject_pattern(fmt: EmailFormat, number: str | None) -> re.Pattern[str]:
-    """The order e-mail's subject: the profile's `subject` with {order} the number (any number
-    when it is not known yet), case ignored."""
+    """The order e-mail's subject: the profile's `subject` with {order} the number as a whole
+    (order 1's is not "Order 12"), or any number when it is not known yet; case ignored."""
     parts = [re.escape(part) for part in fmt.subject.split("{order}")]
-    order = re.escape(number) if number else r"\S+"
+    order = rf"{re.escape(number)}(?!\w)" if number else r"\S+"
     return re.compile(order.join(parts), re.IGNORECASE)
 
 
@@ -40,17 +40,19 @@ def names_order(fmt: EmailFormat, message: Message, number: str) -> bool:
     """Whether an e-mail is about order `number`. By the number it names where the profile says
     how to read one (its subject template, `order_number`); else by the number standing on its
     own in the text: order 1 is not in "Order 12", "$1,200.00" or "2026-11-01"."""
-    named = set()
-    if "{order}" in fmt.subject:
-        parts = [re.escape(part) for part in fmt.subject.split("{order}")]
-        if (m := re.search(r"(?P<order>\S+)".join(parts), message.subject, re.IGNORECASE)) is not None:
-            named.add(m.group("order"))
+    named = False  # it names an order, this one or another
+    if "{order}" in fmt.subject and subject_pattern(fmt, None).search(message.subject):
+        if subject_pattern(fmt, number).search(message.subject):
+            return True
+        named = True
     if fmt.order_number:
         for line in message.text.splitlines():
             if (m := re.search(fmt.order_number, line)) is not None:
-                named.add(m.group("value").strip())
+                if m.group("value").strip() == number:
+                    return True
+                named = True
     if named:
-        return number in named
+        return False
     alone = re.compile(rf"(?<![\w$£€¥₹.,/-]){re.escape(number)}(?![\w/-]|[.,]\d)")
     return alone.search(message.subject + "\n" + message.text) is not None
 
