@@ -216,7 +216,7 @@ class Shopper:
                 raise refusal from None
             answer = self.watch.failure(mark) or self.watch.failing_page(self.page.url)
             if answer is not None or self.error_page() is not None:
-                self.record_store_error(self._failed_because(answer, exc), answer)
+                self.record_store_error(self._failed_because(answer), answer)
                 raise StoreFailed(f"the store failed at {name}") from None
             message = harness_line(exc, store=self.unreachable[0], advice=self.unreachable[1])
             if not isinstance(exc, HarnessError):
@@ -229,7 +229,7 @@ class Shopper:
                                screenshot=shot) from None
         self.notebook.flush()
 
-    def _failed_because(self, answer: Answer | None, exc: BaseException) -> str:
+    def _failed_because(self, answer: Answer | None) -> str:
         if answer is not None:  # what keepword then missed on the page is the failure's effect, not ours
             return f"the store answered {answer} at {self.step_name}{_NOT_THE_PROFILE}"
         says = self.error_page()

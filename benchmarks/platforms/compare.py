@@ -80,16 +80,6 @@ def keepword_batch(platform: str, store: Any, sink: Any, journeys: int, tag: str
     return time.perf_counter() - started, result
 
 
-def running(platform: str, sink: Any) -> Any:
-    if platform == "opencart":
-        from tests.platforms.opencart import running_opencart
-
-        return running_opencart(sink)
-    from tests.platforms.evershop import running_evershop
-
-    return running_evershop(sink)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("platforms", nargs="*", help="opencart, evershop (default: both)")
@@ -97,16 +87,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="bare then keepword, this many times (default 2)")
     args = parser.parse_args()
     from keepword.mail import running_mail_sink
+    from tests.platforms.serve import PLATFORMS
     from tests.platforms.store import NotInstalled
 
-    unknown = [p for p in args.platforms if p not in ("opencart", "evershop")]
+    unknown = [p for p in args.platforms if p not in PLATFORMS]
     if unknown:
-        parser.error(f"unknown platform {unknown[0]!r}: give opencart or evershop")
-    for platform in args.platforms or ["opencart", "evershop"]:
+        parser.error(f"unknown platform {unknown[0]!r}: give {' or '.join(PLATFORMS)}")
+    for platform in args.platforms or list(PLATFORMS):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             try:
-                with running_mail_sink(work / "mail") as sink, running(platform, sink) as store:
+                with running_mail_sink(work / "mail") as sink, PLATFORMS[platform](sink) as store:
                     bare: list[float] = []
                     kept: list[float] = []
                     verdicts = broken = harness = 0

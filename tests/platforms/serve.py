@@ -16,6 +16,7 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,9 @@ from .opencart import running_opencart
 from .processes import PlatformError
 from .store import NotInstalled
 
-PLATFORMS: dict[str, Any] = {"opencart": running_opencart, "evershop": running_evershop}
-
-
-def _running(name: str, mail: MailSinkHandle) -> AbstractContextManager[Any]:
-    starter: Any = PLATFORMS[name]
-    return starter(mail)
+# Each platform's `running_<platform>(mail)`: the store started, until the `with` block ends.
+PLATFORMS: dict[str, Callable[[MailSinkHandle], AbstractContextManager[Any]]] = {
+    "opencart": running_opencart, "evershop": running_evershop}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a shell's background job ignores it otherwise
         signal.signal(sig, lambda *_: stop.set())
     try:
-        with running_mail_sink(mail_dir) as sink, _running(args.platform, sink) as store:
+        with running_mail_sink(mail_dir) as sink, PLATFORMS[args.platform](sink) as store:
             print(f"{args.platform} at {store.url} (e-mails to {sink.dir}); Ctrl-C stops it", flush=True)
             stop.wait()
     except (NotInstalled, PlatformError) as exc:
