@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,7 +34,7 @@ from typing import Any
 from keepword.mail import MailSinkHandle
 
 from .databases import PG_BIN, PostgreSQL, literal
-from .processes import PlatformError, Service, free_port, scratch_dir, start
+from .processes import PlatformError, free_port, scratch_dir, start
 from .store import Order, OrderLine, PlatformStore, Product, cache_root, not_installed
 
 __all__ = ["ADMIN_EMAIL", "EVERSHOP_VERSION", "EverShop", "evershop_home", "running_evershop"]
@@ -167,10 +167,10 @@ def running_evershop(mail: MailSinkHandle) -> Iterator[EverShop]:
     home = evershop_home()
     node = (home / ".node").read_text().strip()
     root = scratch_dir("keepword-evershop-")
-    db: PostgreSQL | None = None
-    web: Service | None = None
-    try:
+    with ExitStack() as stopping:  # newest first, each even when one before it fails
+        stopping.callback(shutil.rmtree, root, ignore_errors=True)
         db = PostgreSQL.start(home / "pg-template", root / "pg", database="evershop", user="postgres")
+        stopping.callback(db.stop)
         (root / "smtp-target").write_text(f"{mail.host} {mail.port}\n")
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
@@ -185,13 +185,6 @@ def running_evershop(mail: MailSinkHandle) -> Iterator[EverShop]:
         web = start("evershop start", [node, str(home / "node_modules" / "@evershop" / "evershop" / "dist" / "bin"
                                                  / "evershop.js"), "start"],
                     log=root / "evershop.log", env=env, cwd=home)
+        stopping.callback(web.stop)
         web.wait_for_port(port, 180)
         yield EverShop(url, home, root, db, web, mail)
-    finally:
-        try:
-            if web is not None:
-                web.stop()
-        finally:
-            if db is not None:
-                db.stop()
-            shutil.rmtree(root, ignore_errors=True)

@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +28,7 @@ from pathlib import Path
 from keepword.mail import MailSinkHandle
 
 from .databases import MariaDB
-from .processes import Service, free_port, scratch_dir, start
+from .processes import free_port, scratch_dir, start
 from .store import Order, OrderLine, PlatformStore, Product, cache_root, not_installed
 
 __all__ = ["OPENCART_VERSION", "OpenCart", "opencart_home", "running_opencart"]
@@ -125,11 +125,11 @@ def running_opencart(mail: MailSinkHandle, *, workers: int = 1) -> Iterator[Open
     load: a store error to inject on purpose, not a baseline."""
     home = opencart_home()
     root = scratch_dir("keepword-opencart-")
-    db: MariaDB | None = None
-    web: Service | None = None
-    try:
+    with ExitStack() as stopping:  # newest first, each even when one before it fails
+        stopping.callback(shutil.rmtree, root, ignore_errors=True)
         db = MariaDB.start(home / "mysql-template", root / "mysql", database="opencart", user="opencart",
                            password="opencart")
+        stopping.callback(db.stop)
         storage = root / "storage"
         for sub in ("cache", "download", "logs", "session", "upload", "backup", "marketplace"):
             (storage / sub).mkdir(parents=True)
@@ -148,13 +148,6 @@ def running_opencart(mail: MailSinkHandle, *, workers: int = 1) -> Iterator[Open
             "php", "-d", f"date.timezone={TIMEZONE}", "-d", f"auto_prepend_file={FILES / 'prepend.php'}",
             "-d", f"sendmail_path={sendmail}", "-d", "display_errors=0", "-d", "log_errors=1",
             "-S", f"127.0.0.1:{port}", "-t", str(home / "upload")], log=root / "php.log", env=env)
+        stopping.callback(web.stop)
         web.wait_for_port(port, 30)
         yield OpenCart(url, home, root, db, web, mail)
-    finally:
-        try:
-            if web is not None:
-                web.stop()
-        finally:
-            if db is not None:
-                db.stop()
-            shutil.rmtree(root, ignore_errors=True)
