@@ -228,3 +228,15 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
             page.wait_for_timeout(20)
         except PlaywrightError:
             time.sleep(0.02)
+
+
+def no_outcome(shopper: Shopper, role: str, doing: str, wanted: tuple[str, PageSays],
+               refused: PageSays | None) -> HarnessError:
+    """The page after `doing` shows neither the outcome `role` names nor a refusal: keepword
+    cannot tell what happened (a harness error naming both, and the profile's key to look at)."""
+    section = role.split(".")[0]
+    name, says = wanted
+    return HarnessError(f"{shopper.profile_name}: {role}: after {doing}, {shopper.page.url} shows neither "
+                        f"{name} ({says.describe()}) nor refused "
+                        f"({refused.describe() if refused else f'no {section}.refused in the profile'})",
+                        url=shopper.page.url)

@@ -203,3 +203,18 @@ def test_a_harness_error_names_the_page_its_status_and_title(tmp_path):
     (message,) = result.harness_messages
     assert f"on {store.url}basket, HTTP 200, title 'Basket" in message, message
     assert result.exit_code == 3 and result.store_errors == 0
+
+
+@pytest.mark.timeout(300)
+def test_a_page_that_shows_no_outcome_is_a_harness_error_naming_both(tmp_path):
+    """After "place order" the page shows neither what `placed` says nor a refusal: keepword
+    cannot tell what happened, and says which keys of the profile to look at."""
+    profile = profile_with(tmp_path, ("placed: {url: '**/order/*/confirmation'}", "placed: {url: '**/nowhere'}"),
+                           ("  refused: {find: '[data-testid=sorry]'}\n  # failed:", "  # failed:"),
+                           ("timeout_ms: 10000", "timeout_ms: 3000"))
+    with store_like(tmp_path) as (store, mail):
+        result, _ = shop_it(tmp_path, store, mail, profile)
+    assert result.harness_errors == 1 and result.broken == 0, result.harness_messages
+    (message,) = result.harness_messages
+    assert "preview.placed: after placing, " in message, message
+    assert "shows neither placed (url **/nowhere) nor refused (no preview.refused in the profile)" in message, message

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from journeys.actions import wait_for_outcome
+from journeys.actions import no_outcome, wait_for_outcome
 from journeys.memory import ORDER
 from journeys.pages.lines import money, read_lines
 from journeys.reading import IN_STOCK, OUT_OF_STOCK, read_date
 from journeys.stops import Stopped, StoreFailed
-from keepword.errors import HarnessError
 from keepword.kinds import ClaimKind
 
 if TYPE_CHECKING:
@@ -101,7 +100,4 @@ def place_order(shopper: Shopper) -> str:
             raise StoreFailed("the store said the order could not be placed")
         if outcome == "store_failed":
             shopper.raise_store_failure(mark, "placing the order")
-        raise HarnessError(f"{shopper.profile_name}: preview.placed: after placing, {shopper.page.url} shows neither "
-                           f"placed ({spec.placed.describe()}) nor refused "
-                           f"({spec.refused.describe() if spec.refused else 'no preview.refused in the profile'})",
-                           url=shopper.page.url)
+        raise no_outcome(shopper, "preview.placed", "placing", ("placed", spec.placed), spec.refused)

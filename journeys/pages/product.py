@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from journeys.actions import run_actions, wait_for_outcome
+from journeys.actions import no_outcome, run_actions, wait_for_outcome
 from journeys.memory import Card
 from journeys.notebook import Reading
 from journeys.reading import IN_STOCK, OUT_OF_STOCK, read_availability, read_jsonld, read_money
@@ -132,7 +132,4 @@ def add_to_basket(shopper: Shopper, quantity: int | None = None) -> int:
             raise Stopped(f"the store refused to add {key}")
         if outcome == "store_failed":
             shopper.raise_store_failure(mark, "adding to the basket")
-        raise HarnessError(f"{shopper.profile_name}: product.added: after adding, {shopper.page.url} shows neither "
-                           f"added ({product.added.describe()}) nor refused "
-                           f"({product.refused.describe() if product.refused else 'no product.refused in the profile'})",
-                           url=shopper.page.url)
+        raise no_outcome(shopper, "product.added", "adding", ("added", product.added), product.refused)
