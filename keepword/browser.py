@@ -1,10 +1,16 @@
 """Finding and launching Chromium: one function shared by the CLI, conftest.py and benchmarks.
 
 Order of preference: $KEEPWORD_CHROMIUM; Playwright's own bundled Chromium where
-`playwright install` worked; a system Chromium (Debian's /usr/bin/chromium); and, from
-`ensure()` only, installing one (apt-get on Debian as root, else `playwright install`).
-The flags are what Debian's Chromium needs as root on a machine with no network: without the
-background-networking ones it spends its start-up on refused connections.
+`playwright install` worked; a system Chromium; and, from `ensure()` only, installing one
+(apt-get on Debian as root, else `playwright install`).
+
+Headless runs take Chromium's headless shell where there is one (Debian's
+`chromium-headless-shell`, or Playwright's own, which Playwright itself prefers for headless):
+it is the same Blink without the full browser around it, and a journey costs about half the CPU.
+On two cores that is what lets parallel shoppers scale (benchmarks/journey.py: 4 shoppers went
+from 1.0x to about 1.5x of one). Headed runs (`--headed`, for watching a journey) take the full
+Chromium. The flags are what Debian's Chromium needs as root on a machine with no network:
+without the background-networking ones it spends its start-up on refused connections.
 
 Video (pytest-playwright's `--video`) needs an ffmpeg that Playwright downloads with its browsers;
 where it could not, `video_ffmpeg()` hands it the system's (Debian's `ffmpeg` encodes the VP9
@@ -39,6 +45,8 @@ LAUNCH_FLAGS = [
 ]
 
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_SYSTEM_SHELLS = ("chromium-headless-shell",)
+_DEBIAN_PACKAGES = ("chromium", "chromium-headless-shell")
 
 
 def _registry() -> Path:
@@ -46,25 +54,32 @@ def _registry() -> Path:
     return Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
 
 
-def _bundled() -> str | None:
+def _bundled(headless: bool = True) -> str | None:
+    """Playwright's own browser for this mode, if `playwright install` fetched it."""
     root = str(_registry())
-    for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-*/headless_shell"):
+    patterns = ["chromium-*/chrome-linux*/chrome"]
+    if headless:
+        patterns.insert(0, "chromium_headless_shell-*/chrome-*/headless_shell")
+    for pattern in patterns:
         found = sorted(glob.glob(os.path.join(root, pattern)))
         if found:
             return found[-1]
     return None
 
 
-@lru_cache(maxsize=1)
-def _find() -> tuple[str, str | None]:
+@lru_cache(maxsize=2)
+def _find(headless: bool = True) -> tuple[str, str | None]:
     override = os.environ.get("KEEPWORD_CHROMIUM")
     if override:
         if not Path(override).exists():
             raise HarnessError(f"KEEPWORD_CHROMIUM={override}: no such file; unset it or fix the path")
         return ("env", override)
-    if _bundled():
-        return ("bundled", None)  # Playwright finds its own; no executable_path needed
-    for name in _SYSTEM_NAMES:
+    bundled = _bundled(headless)
+    if bundled:
+        # Playwright finds its own for the mode it launches in, but only the one it expects:
+        # hand it the full Chromium's path where that is all `playwright install` left.
+        return ("bundled", None if "headless_shell" in bundled or not headless else bundled)
+    for name in (*_SYSTEM_SHELLS, *_SYSTEM_NAMES) if headless else _SYSTEM_NAMES:
         path = shutil.which(name)
         if path:
             return ("system", path)
@@ -74,15 +89,15 @@ def _find() -> tuple[str, str | None]:
     )
 
 
-def executable() -> str | None:
+def executable(headless: bool = True) -> str | None:
     """The Chromium binary to launch, or None for Playwright's bundled one."""
-    return _find()[1]
+    return _find(headless)[1]
 
 
 def launch_args(headless: bool = True, **extra: Any) -> dict[str, Any]:
     """Keyword arguments for `playwright.chromium.launch(**launch_args())`."""
     args: dict[str, Any] = {"headless": headless, "args": list(LAUNCH_FLAGS)}
-    exe = executable()
+    exe = executable(headless)
     if exe:
         args["executable_path"] = exe
     args.update(extra)
@@ -155,28 +170,44 @@ def video_ffmpeg(cache: Path | None = None) -> Path:
     return mirror / folder / "ffmpeg-linux"
 
 
-def ensure() -> str:
-    """Find a browser, installing one if there is none; returns a line saying which."""
+def _which_line() -> str:
+    kind, path = _find(True)
+    line = f"browser: {kind} {path or _bundled()}"
     try:
-        kind, path = _find()
-        return f"browser: {kind} {path or _bundled()}"
+        headed = _find(False)
     except HarnessError:
-        pass
-    _find.cache_clear()
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("keepword: installing Debian's chromium with apt-get (once)...", file=sys.stderr)
+        return line + " (no full Chromium for --headed)"
+    return line if headed == (kind, path) else f"{line} (headed: {headed[1] or _bundled(False)})"
+
+
+def _has_shell() -> bool:
+    return bool(os.environ.get("KEEPWORD_CHROMIUM") or "headless_shell" in str(_bundled(True))
+                or any(shutil.which(name) for name in _SYSTEM_SHELLS))
+
+
+def ensure() -> str:
+    """Find a browser, installing one if there is none (or, on Debian as root, adding the
+    headless shell beside a system Chromium); returns a line saying which."""
+    try:
+        _find(True)
+        found = True
+    except HarnessError:
+        found = False
+    apt = bool(shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0)
+    if found and (_has_shell() or not apt):
+        return _which_line()
+    if apt:
+        print(f"keepword: installing Debian's {' and '.join(_DEBIAN_PACKAGES)} with apt-get (once)...", file=sys.stderr)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
-            check=False,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        for package in _DEBIAN_PACKAGES:  # one at a time: an older Debian has no headless shell
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
+                           check=False, env=env)
     else:
         print("keepword: installing Playwright's Chromium (once)...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False)
     _find.cache_clear()
-    kind, path = _find()  # raises HarnessError with advice if still nothing
-    return f"browser: {kind} {path or _bundled()}"
+    return _which_line()  # raises HarnessError with advice if still nothing
 
 
 if __name__ == "__main__":  # `python -m keepword.browser ensure`, used by ./run
