@@ -185,20 +185,33 @@ def _has_shell() -> bool:
                 or any(shutil.which(name) for name in _SYSTEM_SHELLS))
 
 
+def _apt_knows(package: str) -> bool:
+    """Whether apt's package lists (as they are, not updated) offer `package`."""
+    return subprocess.run(["apt-cache", "show", package], capture_output=True, check=False).returncode == 0
+
+
 def ensure() -> str:
-    """Find a browser, installing one if there is none (or, on Debian as root, adding the
-    headless shell beside a system Chromium); returns a line saying which."""
+    """Find a browser, installing one if there is none; returns a line saying which.
+
+    On Debian as root a system Chromium without the headless shell gets the shell added, but
+    only where apt's lists already offer it, so that on a system that has none (an older Debian,
+    Ubuntu's snap Chromium) every `./run` does not pay for `apt-get update` again."""
     try:
         _find(True)
         found = True
     except HarnessError:
         found = False
     apt = bool(shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0)
-    if found and (_has_shell() or not apt):
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if found:
+        if apt and not _has_shell() and _apt_knows(_DEBIAN_PACKAGES[1]):
+            print(f"keepword: adding Debian's {_DEBIAN_PACKAGES[1]} with apt-get (once)...", file=sys.stderr)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", _DEBIAN_PACKAGES[1]],
+                           check=False, env=env)
+            _find.cache_clear()
         return _which_line()
     if apt:
         print(f"keepword: installing Debian's {' and '.join(_DEBIAN_PACKAGES)} with apt-get (once)...", file=sys.stderr)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False)
         for package in _DEBIAN_PACKAGES:  # one at a time: an older Debian has no headless shell
             subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package],
