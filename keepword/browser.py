@@ -8,7 +8,7 @@ Headless runs take Chromium's headless shell where there is one (Debian's
 `chromium-headless-shell`, or Playwright's own, which Playwright itself prefers for headless):
 it is the same Blink without the full browser around it, and a journey costs about half the CPU.
 On two cores that is what lets parallel shoppers scale (benchmarks/journey.py: 4 shoppers went
-from 1.0x to about 1.5x of one). Headed runs (`--headed`, for watching a journey) take the full
+from 1.0x of one to 1.5x-1.7x, and from 0.5 to 1.3 journeys/s). Headed runs (`--headed`, for watching a journey) take the full
 Chromium. The flags are what Debian's Chromium needs as root on a machine with no network:
 without the background-networking ones it spends its start-up on refused connections.
 
