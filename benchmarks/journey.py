@@ -5,8 +5,9 @@ alternating journey by journey so that machine noise hits both alike, each in a 
 context. Then the throughput of keepword's runner with 1, 2 and 4 parallel shoppers, each row
 beside a bare script run by as many threads (each with its own browser, as keepword's shoppers,
 and blocking the same images, fonts and media), so the ratio against what Chromium itself can
-do on this machine is printed in the same run; and 4 shoppers without blocking. Prints ratios;
-asserts nothing.
+do on this machine is printed in the same run; and 4 shoppers without blocking. Each keepword
+row also prints how many of the machine's cores were busy (/proc/stat), which bounds the
+speed-up: one journey keeps Chromium busy on more than one core. Prints ratios; asserts nothing.
 
     .venv/bin/python benchmarks/journey.py            # 12 journeys each, 6 per shopper in the rows
     .venv/bin/python benchmarks/journey.py --quick    # fewer journeys
@@ -114,6 +115,26 @@ class _Servers:
             process.wait(timeout=10)
 
 
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat; None off Linux."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    return sum(fields) - fields[3] - fields[4], sum(fields)  # idle and iowait are not busy
+
+
+def _cores_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How many of the machine's cores were busy between two readings (all processes: the
+    shoppers' browsers, the store, and anything else running)."""
+    import os
+
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return (os.cpu_count() or 1) * (after[0] - before[0]) / (after[1] - before[1])
+
+
 def _bare_parallel(url: str, contexts: int, per: int, block: bool) -> float:
     """`contexts` threads, each with its own browser (as keepword's shoppers), running the bare
     script `per` times in a context of its own: journeys per second."""
@@ -206,18 +227,30 @@ def main() -> None:
               f"{shopper.notebook.counts['kept']} verdicts per journey")
 
         print(f"throughput, {per} guest journeys per shopper, store and mail sink in processes of their own:")
-        print(f"{'shoppers':>8}  {'keepword j/s':>12}  {'speed-up':>8}  {'bare j/s':>8}  {'vs bare':>7}  notes")
+        print(f"{'shoppers':>8}  {'keepword j/s':>12}  {'speed-up':>8}  {'cores busy':>10}  {'bare j/s':>8}  "
+              f"{'vs bare':>7}  notes")
         rates: dict[int, float] = {}
+        busy: dict[int, float | None] = {}
         for shoppers in (1, 2, 4):
             with open_ledger(work / f"ledger-{shoppers}.db") as ledger:
+                ticks = _cpu_ticks()
                 started = time.perf_counter()
                 result = shop(scenario.model_copy(update={"shoppers": shoppers, "journeys_per_shopper": per}),
                               ledger=ledger, progress=False)
                 rates[shoppers] = shoppers * per / (time.perf_counter() - started)
+                busy[shoppers] = _cores_busy(ticks, _cpu_ticks())
             bare_rate = _bare_parallel(servers.url, shoppers, per, block=True)
-            print(f"{shoppers:>8}  {rates[shoppers]:>12.2f}  {rates[shoppers] / rates[1]:>7.2f}x  {bare_rate:>8.2f}  "
-                  f"{rates[shoppers] / bare_rate:>6.2f}x  {result.broken} broken, {result.harness_errors} harness errors"
+            cores = f"{busy[shoppers]:.2f}" if busy[shoppers] is not None else "n/a"
+            print(f"{shoppers:>8}  {rates[shoppers]:>12.2f}  {rates[shoppers] / rates[1]:>7.2f}x  {cores:>10}  "
+                  f"{bare_rate:>8.2f}  {rates[shoppers] / bare_rate:>6.2f}x  {result.broken} broken, "
+                  f"{result.harness_errors} harness errors"
                   f"{'  (targets: speed-up >= 1.6x, vs bare >= 0.9x)' if shoppers == 4 else ''}")
+        one, four = busy[1], busy[4]
+        if one and four:
+            # The journeys cost about the same CPU each at any parallelism, so the speed-up 4 shoppers
+            # can reach is the cores they keep busy over the cores one shopper keeps busy.
+            print(f"the machine's ceiling: one shopper kept {one:.2f} cores busy and four kept {four:.2f}, so 4 "
+                  f"shoppers could be at most about {four / one:.2f}x of one here")
         unblocked = scenario.model_copy(update={"shoppers": 4, "journeys_per_shopper": per,
                                                 "block": scenario.block.model_copy(update={"types": []})})
         with open_ledger(work / "ledger-unblocked.db") as ledger:
