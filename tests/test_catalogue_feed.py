@@ -10,6 +10,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,51 @@ def test_an_option_out_of_bounds_is_bad_input_naming_it(tmp_path: Path) -> None:
                            "--ledger", str(tmp_path / "ledger.db")], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip() == "keepword: error: --rate: Input should be less than or equal to 10000 (got 100000.0)"
+
+
+# A page whose price and stock sit in labelled rows, with words around them: a profile reads them
+# with `label` and `pattern`, and the HTML as sent must read what the shopper reads in Chromium.
+_LABELLED = """<article data-testid="product"><table class="facts">
+  <tr><th>Was</th><td>£19.99</td></tr>
+  <tr><th>Our price</th><td>now £12.99 <small>incl. VAT</small></td></tr>
+  <tr><th>Stock</th><td>Availability: Out of stock</td></tr></table></article>"""
+
+
+def _labelled_profile() -> Any:
+    from keepword.locators import FindModel
+
+    profile = load_profile(PROFILE)
+    product = profile.product.model_copy(update={
+        "price": FindModel(css=".facts tr", label="our price", pattern=r"now (?P<value>£[\d.]+)"),
+        "availability": FindModel(css=".facts tr", label="Stock", value="td", pattern=r": (?P<value>.+)$"),
+    })
+    return profile.model_copy(update={"product": product})
+
+
+def test_labelled_rows_and_patterns_read_as_the_shopper_reads_them() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from journeys.roles import Roles
+    from keepword.browser import launch_args
+
+    profile = _labelled_profile()
+    page, _, _ = read_server_page(_LABELLED, profile)
+    assert (page.price, page.availability, page.gaps) == (Money(Decimal("12.99"), "GBP"), "out_of_stock", {})
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_args())
+        try:
+            tab = browser.new_page()
+            tab.set_content(_LABELLED)
+            roles = Roles(tab, 2000)
+            shopper_reads = [roles.read(key, getattr(profile.product, key))[0] for key in ("price", "availability")]
+        finally:
+            browser.close()
+    assert shopper_reads == ["£12.99", "Out of stock"]
+
+
+def test_a_label_or_pattern_the_page_lacks_is_a_gap() -> None:
+    profile = _labelled_profile()
+    page, _, _ = read_server_page(_LABELLED.replace("Our price", "Price").replace("Availability:", "Stock"),
+                                  profile)
+    assert page.price is None and "labelled 'our price'" in page.gaps["price"]
+    assert page.availability is None and "availability" in page.gaps

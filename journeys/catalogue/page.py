@@ -13,6 +13,7 @@ then rendered, and only if the rendered page has no value either is it a harness
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -118,8 +119,28 @@ def css_of(find: Find) -> str | None:
     return find.css if plain_css(find) and find.css else None
 
 
+def _folded(node: Any) -> str:
+    return " ".join(node.text(deep=True).split())
+
+
+def _labelled(scope: Any, css: str, label: str, value: str | None) -> Any:
+    """The element a labelled role reads, as the shopper's page script picks it
+    (journeys/roles.py): among the elements `css` matches, the first whose own text or a
+    child's text is the label (whole, case ignored); its `value` part, or its last child."""
+    pattern = re.compile(f"(?:{label})", re.IGNORECASE)
+    for row in scope.css(css):
+        if any(pattern.fullmatch(_folded(node)) for node in (row, *row.iter())):
+            if value:
+                return row.css_first(value)
+            children = list(row.iter())
+            return children[-1] if children else row
+    return None
+
+
 def read_role(scope: Any, find: Find | None) -> tuple[str, str] | None:
-    """(value, html) of a role in parsed HTML; None when absent or not readable without a browser."""
+    """(value, html) of a role in parsed HTML, its `label` and `pattern` applied as the shopper
+    applies them; None when absent (no such element, label, or text the pattern matches) or not
+    readable without a browser."""
     if find is None:
         return None
     if find.is_self:
@@ -129,7 +150,8 @@ def read_role(scope: Any, find: Find | None) -> tuple[str, str] | None:
         if css is None:
             return None
         try:
-            node = scope.css_first(css)
+            node = (_labelled(scope, css, find.label, find.value) if find.label is not None
+                    else scope.css_first(css))
         except ValueError:  # a selector Lexbor cannot parse: leave it to the browser
             return None
     if node is None:
@@ -142,7 +164,8 @@ def read_role(scope: Any, find: Find | None) -> tuple[str, str] | None:
         value = node.attributes.get("value") or ""
     else:
         value = node.text(deep=True)
-    return " ".join(str(value).split()), str(node.html or "")
+    text = find.value_of(" ".join(str(value).split()))
+    return None if text is None else (text, str(node.html or ""))
 
 
 def read_server_page(text: str, profile: StoreProfile) -> tuple[Surface, list[Surface], str | None]:
