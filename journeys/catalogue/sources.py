@@ -28,8 +28,19 @@ _MAX_SITEMAPS = 1000
 _MAX_LISTING_PAGES = 20_000
 
 
+def _keyed_by_sku(profile: StoreProfile) -> bool:
+    """Whether the profile's product addresses carry the SKU (`product.url: /product/{sku}`)."""
+    return "{sku}" in (profile.product.url or "")
+
+
 def product_matcher(profile: StoreProfile, base: str) -> object:
-    """A function url -> SKU or None, from the profile's `product.url` ("/product/{sku}")."""
+    """A function url -> SKU or None, from the profile's `product.url` ("/product/{sku}").
+
+    Where the product addresses carry no SKU (`product.url` unset or without `{sku}`, as on
+    OpenCart's `index.php?route=product/product&product_id=40` or EverShop's `/accessories/<name>`),
+    no address can be told to be a product's, and every answer is None."""
+    if not _keyed_by_sku(profile):
+        return lambda url: None
     pattern = urlsplit(urljoin(base, profile.product.url)).path
     head, _, tail = pattern.partition("{sku}")
     regex = re.compile("^" + re.escape(head) + r"(?P<sku>[^/?#]+)" + re.escape(tail) + "$")
@@ -92,8 +103,10 @@ async def fill_spool(source: str, spec: CatalogueSpec, profile: StoreProfile, ba
             path, name = await _obtain(todo.pop(0), profile, base, fetcher, work / f"sitemap-{number}", limit)
             todo += read_sitemap(path, name, spool, product=matcher, base=base)
         if spool.count == 0:
+            hint = ("" if _keyed_by_sku(profile) else "; product.url has no {sku}, so no address can be told to be "
+                    "a product's: use --source listing, or a feed")
             raise BadInput(f"{spec.sitemap or '/sitemap.xml'}: no product pages (matching product.url "
-                           f"{profile.product.url!r}) in the sitemap")
+                           f"{profile.product.url!r}) in the sitemap{hint}")
     else:
         await _crawl_listing(profile, spec, base, fetcher, spool)
     spool.close()
@@ -110,6 +123,8 @@ async def _crawl_listing(profile: StoreProfile, spec: CatalogueSpec, base: str, 
         raise BadInput(f"{profile.path or 'profile'}: listing.card must be plain CSS to crawl listings "
                        "without a browser; or use a feed or a sitemap")
     matcher = product_matcher(profile, base)
+    by_link = not _keyed_by_sku(profile)  # then a card's product is known by its link
+    host = urlsplit(base).netloc
     url: str | None = urljoin(base, listing.url)
     seen: set[str] = set()
     for _ in range(_MAX_LISTING_PAGES):
@@ -127,6 +142,9 @@ async def _crawl_listing(profile: StoreProfile, spec: CatalogueSpec, base: str, 
             sku = read_role(card, listing.sku)
             title = read_role(card, listing.title)
             found = (sku[0] if sku and sku[0] else None) or (matcher(target) if target else None)  # type: ignore[operator]
+            if not found and by_link and target and urlsplit(target).netloc == host:
+                parts = urlsplit(target)
+                found = parts.path + (f"?{parts.query}" if parts.query else "")
             if found and target:
                 spool.add(Item(sku=str(found), link=target, title=title[0] if title else "",
                                where=f"{url} card {number}", source="listing"))

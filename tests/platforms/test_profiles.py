@@ -98,3 +98,52 @@ def test_evershop_tracking_page_is_read_at_follow_up(evershop, tmp_path, capsys)
         seen = {o.id: o for o in book.observations([runs[-1].id])}
         tracked = [v for v in verdicts if v.observation_id in seen and "/track?token=" in (seen[v.observation_id].url or "")]
         assert tracked, "the tracking page was read, and its total kept the order's"
+
+
+def _cards_in_chromium(store, platform: str) -> int:
+    """The listing's cards as Chromium counts them: the oracle the catalogue's HTML crawl (an HTML
+    parser, no browser) is held to."""
+    from playwright.sync_api import sync_playwright
+
+    from keepword.browser import launch_args
+    from keepword.profile import load_profile
+
+    listing = load_profile(PROFILES[platform]).listing
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_args())
+        try:
+            page = browser.new_page()
+            page.goto(store.url.rstrip("/") + listing.url, wait_until="load")
+            return page.locator(listing.card.css).count()
+        finally:
+            browser.close()
+
+
+def _catalogue(tmp: Path, store, platform: str, capsys) -> None:
+    """`keepword catalogue --source listing` with the bundled profile plus a `catalogue:` section:
+    every card of the listing is a product checked (these stores' product addresses carry no SKU,
+    so products are known by their links), and nothing is broken."""
+    import re
+
+    cards = _cards_in_chromium(store, platform)
+    assert cards > 1
+    profile = tmp / f"{platform}-catalogue.yaml"
+    profile.write_text(PROFILES[platform].read_text(encoding="utf-8")
+                       + "\ncatalogue: {concurrency: 4, rate: 50, render_sample: 2}\n", encoding="utf-8")
+    code = main(["catalogue", str(profile), "--base-url", store.url, "--source", "listing", "--no-progress",
+                 "--ledger", str(tmp / "catalogue.db")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    checked = re.search(r"(\d+) of (\d+) products from the listing", out)
+    assert checked and (int(checked[1]), int(checked[2])) == (cards, cards), out
+    assert " 0 broken," in out and " 0 store errors, 0 harness errors" in out, out
+
+
+@pytest.mark.xdist_group("opencart")
+def test_opencart_catalogue_checks_every_product_of_the_listing(opencart, tmp_path, capsys):
+    _catalogue(tmp_path, opencart, "opencart", capsys)
+
+
+@pytest.mark.xdist_group("evershop")
+def test_evershop_catalogue_checks_every_product_of_the_listing(evershop, tmp_path, capsys):
+    _catalogue(tmp_path, evershop, "evershop", capsys)
