@@ -23,6 +23,7 @@ __all__ = ["SURFACE_WORDS", "catalogue_section", "catalogue_view"]
 
 SURFACE_WORDS = {
     "feed": "the feed",
+    "listing": "the listing",
     "html": "the HTML as sent",
     "jsonld": "the JSON-LD",
     "microdata": "the microdata",

@@ -125,6 +125,25 @@ def test_an_honest_store_gets_no_broken_verdict_from_any_source(tmp_path: Path) 
             assert result.kept > 40 and result.exit_code == 0
 
 
+def test_a_listing_that_shows_other_prices_than_its_pages_is_broken_product_by_product(tmp_path: Path) -> None:
+    """The listing's cards are promises too: with every listing price 1.00 above the product's
+    (the demo store's price drift at the listing, in every session), each product is one broken
+    price, claimed on the listing and seen on its page and in its JSON-LD, by exactly that much;
+    nothing else breaks."""
+    config = store_config(30, {"price_drift": {"rate": 1, "step": "listing", "amount": "1.00"}}, page_size=12)
+    with running_store(config) as store:
+        result, ledger_path = run_check(store, tmp_path, source="listing", rate=500, render=False)
+    assert (result.checked, result.harness_error_count) == (30, 0)
+    broken = broken_verdicts(ledger_path, result.run_id)
+    assert {(kind, said, seen) for _, kind, said, seen in broken} == {("price", "listing", "html"),
+                                                                     ("price", "listing", "jsonld")}
+    assert len({sku for sku, *_ in broken}) == 30 and sum(broken.values()) == 60
+    with open_ledger(ledger_path) as book:
+        differences = {str(v.difference) for v in book.verdicts([result.run_id]) if v.outcome == "broken"}
+    assert differences == {"-1.00 GBP"}  # the page asks 1.00 less than the card said
+    assert result.exit_code == 1
+
+
 def test_robots_txt_disallow_is_honoured(tmp_path: Path) -> None:
     config = store_config(60, disallow=["/admin/", "/basket", "/checkout/", "/product/KIT-00"])
     with running_store(config) as store:

@@ -6,8 +6,9 @@ on another (`journeys.checks` decides, with the scenario's tolerances):
 
 | kind            | claim (source)                      | observed on                                |
 | --------------- | ----------------------------------- | ------------------------------------------ |
-| price           | feed price (sale price if given)    | the page; each structured-data surface     |
-| availability    | feed availability                   | the page; each structured-data surface     |
+| price           | feed price (sale price if given),   | the page; each structured-data surface     |
+|                 | or the listing card's price         |                                            |
+| availability    | feed (or listing card) availability | the page; each structured-data surface     |
 | shipping_charge | feed shipping charge, per service   | the page's charge of that method           |
 | structured_data | JSON-LD / microdata price, stock    | the page                                   |
 | price, avail.   | the rendered page's value           | the HTML as sent, which lacks it: broken,  |
@@ -104,12 +105,12 @@ def compare_product(check: ProductCheck, html: Surface, structured: list[Surface
         feed_value = getattr(item, name)
         if feed_value is not None:
             if page is not None:
-                check.judge(kind, ("feed", feed_value, ""), page, judge)
+                check.judge(kind, (item.source, feed_value, ""), page, judge)
             for surface in structured:
                 value = getattr(surface, name)
                 if value is not None:
-                    check.judge(kind, ("feed", feed_value, ""), (surface.name, value, surface.snippets.get(name, "")),
-                                judge)
+                    check.judge(kind, (item.source, feed_value, ""),
+                                (surface.name, value, surface.snippets.get(name, "")), judge)
         if page is not None:
             for surface in structured:
                 value = getattr(surface, name)
@@ -142,7 +143,7 @@ def _shipping(check: ProductCheck, html: Surface, rendered: Surface | None, coun
         if page is None or not page.shipping:
             continue
         shown = page.shipping.get(" ".join(service.split()).casefold())
-        said = ("feed", charge, "")
+        said = (item.source, charge, "")
         if shown is None:
             known = ", ".join(sorted(page.shipping))
             check.judge(ClaimKind.SHIPPING_CHARGE, said, (page.name, None, ""),

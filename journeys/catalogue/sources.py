@@ -18,6 +18,7 @@ from journeys.catalogue.feed import read_feed, read_sitemap
 from journeys.catalogue.fetch import Fetched, Fetcher, StoreFailure
 from journeys.catalogue.items import Item, Spool
 from journeys.catalogue.page import css_of, read_role
+from journeys.reading import Unreadable, read_availability, read_money
 from keepword.errors import BadInput, HarnessError
 from keepword.profile import CatalogueSpec, Find, StoreProfile
 
@@ -146,10 +147,32 @@ async def _crawl_listing(profile: StoreProfile, spec: CatalogueSpec, base: str, 
                 parts = urlsplit(target)
                 found = parts.path + (f"?{parts.query}" if parts.query else "")
             if found and target:
-                spool.add(Item(sku=str(found), link=target, title=title[0] if title else "",
-                               where=f"{url} card {number}", source="listing"))
+                price, availability = _card_says(card, profile)
+                spool.add(Item(sku=str(found), link=target, title=title[0] if title else "", price=price,
+                               availability=availability, where=f"{url} card {number}", source="listing"))
         following = read_role(doc, spec.next_page)
         url = urljoin(url, following[0]) if following and following[0] else None
+
+
+def _card_says(card: Any, profile: StoreProfile) -> tuple[Any, str | None]:
+    """The price and availability a listing card promises (the claims the landing page is then
+    held to, as a shopper holds the product page to them); None where the card shows none
+    readable without a browser."""
+    listing = profile.listing
+    price = availability = None
+    said = read_role(card, listing.price)
+    if said and said[0]:
+        try:
+            price = read_money(said[0], profile.money)
+        except Unreadable:
+            price = None
+    said = read_role(card, listing.availability)
+    if said and said[0]:
+        try:
+            availability = read_availability(said[0], profile.availability).state
+        except Unreadable:
+            availability = None
+    return price, availability
 
 
 def _href(card: Any, find: Find | None) -> str | None:

@@ -122,7 +122,8 @@ def _cards_in_chromium(store, platform: str) -> int:
 def _catalogue(tmp: Path, store, platform: str, capsys) -> None:
     """`keepword catalogue --source listing` with the bundled profile plus a `catalogue:` section:
     every card of the listing is a product checked (these stores' product addresses carry no SKU,
-    so products are known by their links), and nothing is broken."""
+    so products are known by their links), each card's price is held to its page and kept, and
+    nothing is broken."""
     import re
 
     cards = _cards_in_chromium(store, platform)
@@ -137,6 +138,10 @@ def _catalogue(tmp: Path, store, platform: str, capsys) -> None:
     checked = re.search(r"(\d+) of (\d+) products from the listing", out)
     assert checked and (int(checked[1]), int(checked[2])) == (cards, cards), out
     assert " 0 broken," in out and " 0 store errors, 0 harness errors" in out, out
+    with open_ledger(tmp / "catalogue.db") as book:
+        claims = {c.id: c for c in book.claims(kind="price") if c.source == "listing"}
+        kept = {claims[v.claim_id].subject for v in book.verdicts() if v.claim_id in claims and v.outcome == "kept"}
+    assert len(kept) == cards
 
 
 @pytest.mark.xdist_group("opencart")
