@@ -20,6 +20,7 @@ from journeys.catalogue.items import Item, Spool
 from journeys.catalogue.page import css_of, read_role
 from journeys.reading import Unreadable, read_availability, read_money
 from keepword.errors import BadInput, HarnessError
+from keepword.money import Money
 from keepword.profile import CatalogueSpec, Find, StoreProfile
 
 __all__ = ["SOURCES", "fill_spool", "product_matcher"]
@@ -154,12 +155,13 @@ async def _crawl_listing(profile: StoreProfile, spec: CatalogueSpec, base: str, 
         url = urljoin(url, following[0]) if following and following[0] else None
 
 
-def _card_says(card: Any, profile: StoreProfile) -> tuple[Any, str | None]:
+def _card_says(card: Any, profile: StoreProfile) -> tuple[Money | None, str | None]:
     """The price and availability a listing card promises (the claims the landing page is then
     held to, as a shopper holds the product page to them); None where the card shows none
     readable without a browser."""
     listing = profile.listing
-    price = availability = None
+    price: Money | None = None
+    availability: str | None = None
     said = read_role(card, listing.price)
     if said and said[0]:
         try:
