@@ -221,8 +221,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     try:
         yield
     except Stopped as stopped:  # the store would not go on (sold out): what was judged so far stands
-        if not isinstance(stopped, StoreFailed):
-            shopper.notebook.stopped(shopper.step_name, str(stopped))
+        shopper.ended_early(stopped)
     except AssertionError as exc:
         if not _found(shopper):
             _own_check_failed(item, shopper, exc)

@@ -163,7 +163,7 @@ def _worker(
         from playwright.sync_api import sync_playwright
 
         from journeys.session import new_context, new_shopper
-        from journeys.stops import Stopped, StoreFailed
+        from journeys.stops import Stopped
         from keepword.browser import open_browser
 
         def sink(records: list[Record]) -> None:
@@ -189,8 +189,7 @@ def _worker(
                             try:
                                 fns[name](shopper)
                             except Stopped as stopped:
-                                if not isinstance(stopped, StoreFailed):
-                                    shopper.notebook.stopped(shopper.step_name, str(stopped))
+                                shopper.ended_early(stopped)
                             except Exception as exc:
                                 if (refusal := guard.refusal()) is not None:  # not the timeout after it
                                     raise refusal from None

@@ -281,6 +281,12 @@ class Shopper:
                                          status=last.status if last is not None else None, title=title,
                                          html=self._html(), screenshot=shot)
 
+    def ended_early(self, stopped: Stopped) -> None:
+        """The journey stopped short (`Stopped`): a note on the journey saying where and why, so
+        one that ended early says so. A store failure has its own record (a StoreError) instead."""
+        if not isinstance(stopped, StoreFailed):
+            self.notebook.stopped(self.step_name, str(stopped))
+
     def raise_store_failure(self, mark: int, doing: str) -> None:
         """The store failed while `doing` (an HTTP 5xx since `mark`, or an error page)."""
         answer = self.watch.failure(mark)
