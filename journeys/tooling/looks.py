@@ -25,6 +25,7 @@ __all__ = ["PAGES", "PageRoles", "look_email", "look_one", "look_page"]
 
 Boxes = list[tuple[list[float], str, str]]
 _LINE = ("sku", "title", "unit_price", "quantity", "line_total")
+_OPTION = ("code", "name", "charge", "promise_earliest", "promise_latest", "choose")  # a shipping method's
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +45,12 @@ PAGES: dict[str, PageRoles] = {
     "listing": PageRoles("listing", "card", ("sku", "title", "price", "availability", "open")),
     "product": PageRoles("product", scope="root"),
     "basket": PageRoles("basket", "line", (*_LINE, "update"), absent=("empty",)),
-    "shipping": PageRoles("shipping", "option", ("code", "name", "charge", "promise_earliest",
-                                                  "promise_latest", "choose")),
+    "shipping": PageRoles("shipping", "option", _OPTION),
     "preview": PageRoles("preview", "line", _LINE),
     "confirmation": PageRoles("confirmation", "line", _LINE),
     "status": PageRoles("status", "line", _LINE, later=("delivered_at",)),
 }
-_EXTRA = {"product": PageRoles("product_shipping", "option", ("code", "name", "charge", "promise_earliest",
-                                                               "promise_latest", "choose"))}
+_EXTRA = {"product": PageRoles("product_shipping", "option", _OPTION)}
 
 
 def _roles_of(section: Any) -> list[tuple[str, FindModel]]:
