@@ -83,10 +83,9 @@ def wait_for_email(shopper: Shopper) -> bool:
         mailbox = Mailbox(shopper.target.mail_dir)
         to = memory.email_to or shopper.persona.email
         stop = time.monotonic() + wait
-        message = find_order_mail(mailbox, fmt, to=to, number=memory.order_number, since=memory.placed_at)
-        while message is None and time.monotonic() < stop:
+        while (message := find_order_mail(mailbox, fmt, to=to, number=memory.order_number,
+                                          since=memory.placed_at)) is None and time.monotonic() < stop:
             time.sleep(0.05)
-            message = find_order_mail(mailbox, fmt, to=to, number=memory.order_number, since=memory.placed_at)
         arrived = message.received_at if message else None
         judgement = checks.arrived_in_time(deadline, arrived, now())
         if judgement is not None:
