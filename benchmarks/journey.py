@@ -137,7 +137,7 @@ def _cores_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -
 
 def _bare_parallel(url: str, contexts: int, per: int, block: bool) -> float:
     """`contexts` threads, each with its own browser (as keepword's shoppers), running the bare
-    script `per` times in a context of its own: journeys per second."""
+    script `per` times, each in a context of its own (a new visitor): journeys per second."""
     import threading
 
     from playwright.sync_api import sync_playwright
@@ -147,15 +147,13 @@ def _bare_parallel(url: str, contexts: int, per: int, block: bool) -> float:
     def worker(k: int) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(**launch_args())
-            context = browser.new_context(service_workers="block")
-            if block:
-                context.route("**/*", lambda route, request: route.abort() if request.resource_type in
-                              ("image", "font", "media") else route.fallback())
             for index in range(per):
-                context.clear_cookies()
-                page = context.new_page()
-                bare_journey(page, url, k * 1000 + index)
-                page.close()
+                context = browser.new_context(service_workers="block")
+                if block:
+                    context.route("**/*", lambda route, request: route.abort() if request.resource_type in
+                                  ("image", "font", "media") else route.fallback())
+                bare_journey(context.new_page(), url, k * 1000 + index)
+                context.close()
             browser.close()
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(contexts)]

@@ -47,7 +47,7 @@ from keepword.scenario import PersonaSettings, Scenario, Tolerances
 from keepword.storetime import FixedTime, StoreTime, store_time
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser
 
 __all__ = ["REVISITED", "follow_up", "observe_delivery"]
 
@@ -169,12 +169,13 @@ def follow_up(
         if orders:
             # e-mails some journey or follow-up has read already (each is judged once)
             judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
-            with _browser() as page:
+            with _browser() as browser:
                 for order in orders:
                     notebook = Notebook(order.journey, sink=sink, record_journey=False)
                     notebooks.append(notebook)
                     if _judgeable(order.shopped, general) is not None:
-                        _revisit(order, page, notebook, ledger, judged)
+                        with _order_shopper(order, browser, notebook) as shopper:
+                            _revisit(order, shopper, notebook, ledger, judged)
                     notebook.flush()
                     general.flush()
     counts = {key: sum(n.counts[key] for n in notebooks) for key in ("kept", "broken", "inconclusive")}
@@ -237,26 +238,27 @@ def _judgeable(shopped: _Shopped, notebook: Notebook) -> _Shopped | None:
 
 
 @contextmanager
-def _browser() -> Iterator[Page]:
+def _browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     from keepword.browser import launch_args
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_args())
-        context = browser.new_context(service_workers="block")
         try:
-            yield context.new_page()
+            yield browser
         finally:
-            context.close()
             browser.close()
 
 
-def _shopper(order: _Order, page: Page, notebook: Notebook) -> Any:
+@contextmanager
+def _order_shopper(order: _Order, browser: Browser, notebook: Notebook) -> Iterator[Any]:
     """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
-    and memory; it never places an order (follow-up has no allow-list)."""
-    from journeys.guard import Guard
+    and memory, in a browser context of its own with the journey's locale and the store's time
+    zone (as `keepword shop` gives each journey); it never places an order (follow-up has no
+    allow-list, so the guard refuses every order request)."""
     from journeys.persona import Persona
+    from journeys.session import new_context
     from journeys.shopper import Shopper
     from journeys.target import Target
 
@@ -270,16 +272,20 @@ def _shopper(order: _Order, page: Page, notebook: Notebook) -> Any:
     if shopped.clock is not None:
         target.clock = shopped.clock
     persona = Persona("", "", to, "", "", "", "", "", "")
-    return Shopper(page, target, scenario, persona, notebook, Guard(scenario, shopped.profile),
-                   random.Random(0), Path("keepword-data") / "evidence" / "follow-up", memory=order.memory)
+    context, guard = new_context(browser, target, scenario)
+    try:
+        yield Shopper(context.new_page(), target, scenario, persona, notebook, guard, random.Random(0),
+                      Path("keepword-data") / "evidence" / "follow-up", memory=order.memory)
+    finally:
+        context.close()
 
 
-def _revisit(order: _Order, page: Page, notebook: Notebook, ledger: Ledger, judged: set[str]) -> None:
+def _revisit(order: _Order, shopper: Any, notebook: Notebook, ledger: Ledger, judged: set[str]) -> None:
     """Read one order's e-mails and status page again and judge what they say."""
     from journeys.pages.status import read_status_page
     from journeys.stops import Stopped
 
-    shopper = _shopper(order, page, notebook)
+    page = shopper.page
     shopper.step_name = "follow-up"
     shopper.unreachable = ("the store that took this order", _GONE_ADVICE)
     shopped, memory = order.shopped, order.memory

@@ -24,10 +24,13 @@ __all__ = ["context_args", "new_context", "new_shopper"]
 
 
 def context_args(target: Target, scenario: Scenario) -> dict[str, Any]:
-    """Browser-context options: the store's locale, and service workers blocked so that the
-    guard's routes see every request (Playwright routes miss what a service worker handles)."""
+    """Browser-context options: the store's locale and time zone (the profile's `clock.timezone`:
+    a page whose script writes "order within 2 hours for delivery tomorrow" must say what the
+    store's customers see, not what the machine's TZ makes of it), and service workers blocked so
+    that the guard's routes see every request (Playwright routes miss what a service worker handles)."""
     locale = (scenario.persona.locale or target.profile.money.locale).replace("_", "-")
-    return {"service_workers": "block", "locale": locale, "base_url": target.base_url}
+    return {"service_workers": "block", "locale": locale, "timezone_id": target.profile.clock.timezone,
+            "base_url": target.base_url}
 
 
 def new_context(browser: Browser, target: Target, scenario: Scenario) -> tuple[BrowserContext, Guard]:

@@ -261,3 +261,60 @@ def test_basket_update_in_place(tmp_path):
         line_totals = [c for c in ledger.claims([result.run_id]) if c.subject.endswith("line total")]
     assert (result.broken, result.harness_errors) == (0, 0)
     assert len(line_totals) >= 4  # read before and after the AJAX update, judged each time
+
+
+VISITOR = '''
+from keepword.errors import HarnessError
+
+
+def journey(shopper):
+    """Reads what a previous journey left in the browser, then leaves its own mark."""
+    shopper.goto("")
+    left = shopper.page.evaluate("() => [localStorage.getItem('kw-visitor'), document.cookie]")
+    shopper.page.evaluate("mark => { localStorage.setItem('kw-visitor', mark); document.cookie = 'kw-visitor=' + mark }",
+                          shopper.persona.email)
+    if left[0] is not None or "kw-visitor" in left[1]:
+        raise HarnessError(f"{shopper.persona.email} found a previous visitor's storage: {left}")
+'''
+
+
+def test_each_journey_is_a_new_visitor(tmp_path, monkeypatch):
+    """A store that keeps its basket in localStorage (many script-built stores do) must not show
+    one journey the basket of the journey before: that would be a promise keepword broke itself.
+    Each journey is a browser context of its own, so storage, cookies and cache start empty."""
+    from journeys.runner import shop
+
+    (tmp_path / "kw_visitor.py").write_text(VISITOR, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        result = shop(scenario(store, mail, journeys=["kw_visitor:journey"], shoppers=1, journeys_per_shopper=3),
+                      ledger=ledger, progress=False)
+    assert (result.journeys, result.harness_errors) == (3, 0), result.harness_messages
+
+
+ZONE = '''
+from keepword.errors import HarnessError
+
+
+def journey(shopper):
+    """What a page's script takes for the customer's time zone and local hour."""
+    shopper.goto("")
+    zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+    if zone != "Europe/London":
+        raise HarnessError(f"the page's script ran in {zone}, not the store's Europe/London")
+'''
+
+
+def test_pages_run_in_the_store_time_zone_not_the_machines(tmp_path, monkeypatch):
+    """A page that writes "order in the next 2 hours for delivery tomorrow" with its own script
+    uses the browser's time zone: the shopper's browser must be in the store's (the profile's
+    clock.timezone), as its customers are, whatever the machine's TZ says."""
+    from journeys.runner import shop
+
+    (tmp_path / "kw_zone.py").write_text(ZONE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: a different date for half the day
+    with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
+        result = shop(scenario(store, mail, journeys=["kw_zone:journey"], shoppers=1, journeys_per_shopper=1),
+                      ledger=ledger, progress=False)
+    assert (result.journeys, result.harness_errors) == (1, 0), result.harness_messages
