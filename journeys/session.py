@@ -12,6 +12,7 @@ from journeys.guard import Guard
 from journeys.notebook import Notebook, Sink
 from journeys.persona import make_persona
 from journeys.target import Target
+from keepword.profile import StoreProfile
 from keepword.records import Journey
 from keepword.scenario import Scenario
 
@@ -20,7 +21,15 @@ if TYPE_CHECKING:
 
     from journeys.shopper import Shopper
 
-__all__ = ["context_args", "new_context", "new_shopper"]
+__all__ = ["context_args", "customer_language", "new_context", "new_shopper"]
+
+
+def customer_language(scenario: Scenario, profile: StoreProfile) -> str:
+    """The language keepword's visitors ask the store for (a BCP 47 tag, "en-GB"): the persona's
+    locale, else the one the store writes money in. Browsers send it as Accept-Language, and
+    stores that price or word by language answer by it, so every reader of the store (shopper,
+    follow-up, catalogue as sent and rendered) asks in the same one."""
+    return (scenario.persona.locale or profile.money.locale).replace("_", "-")
 
 
 def context_args(target: Target, scenario: Scenario) -> dict[str, Any]:
@@ -28,8 +37,8 @@ def context_args(target: Target, scenario: Scenario) -> dict[str, Any]:
     a page whose script writes "order within 2 hours for delivery tomorrow" must say what the
     store's customers see, not what the machine's TZ makes of it), and service workers blocked so
     that the guard's routes see every request (Playwright routes miss what a service worker handles)."""
-    locale = (scenario.persona.locale or target.profile.money.locale).replace("_", "-")
-    return {"service_workers": "block", "locale": locale, "timezone_id": target.profile.clock.timezone,
+    return {"service_workers": "block", "locale": customer_language(scenario, target.profile),
+            "timezone_id": target.profile.clock.timezone,
             "base_url": target.base_url}
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -216,3 +218,63 @@ def test_a_label_or_pattern_the_page_lacks_is_a_gap() -> None:
                                   profile)
     assert page.price is None and "labelled 'our price'" in page.gaps["price"]
     assert page.availability is None and "availability" in page.gaps
+
+
+class _ByLanguage(BaseHTTPRequestHandler):
+    """A store that prices by the visitor's language (as stores with several markets do): a
+    British visitor sees pounds, anyone else dollars. It notes the Accept-Language of each
+    product page request."""
+
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def do_GET(self) -> None:
+        language = self.headers.get("Accept-Language", "")
+        if self.path == "/store-time":
+            return self._send("application/json", '{"now": "2026-11-23T09:00:00+00:00"}')
+        if not self.path.startswith("/product/"):
+            self.send_error(404)
+            return None
+        self.seen.append((self.path, language))
+        price = "£24.99" if language.lower().startswith("en-gb") else "$31.99"
+        return self._send("text/html; charset=utf-8", f"""<!doctype html><html><body>
+            <article data-testid="product" data-sku="K-1"><h1 data-testid="product-title">Kettle</h1>
+            <p data-testid="product-price">{price}</p>
+            <p data-testid="product-availability">In stock (5 available)</p></article></body></html>""")
+
+    def _send(self, kind: str, body: str) -> None:
+        data = body.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_pages_are_asked_for_in_the_profiles_language_as_sent_and_rendered(tmp_path: Path) -> None:
+    """The catalogue reads a store as the shopper does: in the profile's locale (en_GB here),
+    as sent and in Chromium, so a store that prices by language shows it the British page. Before,
+    the HTML as sent carried no Accept-Language and Chromium said en-US: $31.99 for £24.99."""
+    from journeys.catalogue import check_catalogue
+    from keepword.ledger import open_ledger
+    from keepword.scenario import scenario_for_profile
+
+    profile = tmp_path / "shop.yaml"
+    profile.write_text(PROFILE.read_text(encoding="utf-8").replace("feed: /feed.xml", "feed: export.tsv"),
+                       encoding="utf-8")
+    (tmp_path / "export.tsv").write_text("id\ttitle\tlink\tprice\tavailability\n"
+                                         "K-1\tKettle\t/product/K-1\t24.99 GBP\tin_stock\n", encoding="utf-8")
+    _ByLanguage.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ByLanguage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with open_ledger(tmp_path / "ledger.db") as book:
+            result = check_catalogue(scenario_for_profile(profile), ledger=book, base_url=f"http://127.0.0.1:{server.server_port}/",
+                                     render=True, render_sample=1, rate=500)
+    finally:
+        server.shutdown()
+    assert {language for _, language in _ByLanguage.seen} == {"en-GB"} and len(_ByLanguage.seen) == 2
+    assert (result.checked, result.broken, result.harness_error_count) == (1, 0, 0), result.findings
+    assert result.kept >= 2

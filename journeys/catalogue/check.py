@@ -31,6 +31,7 @@ from journeys.catalogue.items import Item, Spool
 from journeys.catalogue.page import read_server_page
 from journeys.catalogue.result import CatalogueResult
 from journeys.catalogue.sources import SOURCES, fill_spool
+from journeys.session import customer_language
 from journeys.target import open_target
 from keepword.errors import BadInput, HarnessError
 from keepword.ledger import Ledger
@@ -100,10 +101,11 @@ class _Job:
 
     async def run(self) -> CatalogueResult:
         agent = user_agent(self.spec.contact)
+        language = customer_language(self.scenario, self.profile)
         spool = Spool(self.work / "items.jsonl")
         async with Fetcher(agent=agent, concurrency=self.spec.concurrency, rate=self.spec.rate,
                            retries=self.spec.retries, timeout=self.spec.timeout_s,
-                           max_wait=self.spec.max_wait_s) as fetcher:
+                           max_wait=self.spec.max_wait_s, language=language) as fetcher:
             await fill_spool(self.source, self.spec, self.profile, self.base, fetcher, spool, self.work)
             total = spool.count if self.limit is None else min(spool.count, self.limit)
             self.result.total, self.result.duplicates = total, spool.duplicates
@@ -112,11 +114,11 @@ class _Job:
             if self.spec.render:
                 from journeys.catalogue.render import Renderer
 
-                self.renderer = Renderer(self.profile, agent=agent)
+                self.renderer = Renderer(self.profile, agent=agent, language=language)
             params = {"source": self.source, "base_url": self.base, "products": total,
                       "profile": str(Path(self.profile.path).resolve()) if self.profile.path else None,
                       "rate": self.spec.rate, "concurrency": self.spec.concurrency,
-                      "render_sample": len(self.sample), "user_agent": agent}
+                      "render_sample": len(self.sample), "user_agent": agent, "language": language}
             run = self.ledger.start_run("catalogue", scenario=str(self.scenario.path) if self.scenario.path else None,
                                         params=params)
             self.result.run_id = run.id

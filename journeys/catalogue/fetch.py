@@ -110,11 +110,13 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class Fetcher:
-    """GET pages of a store politely; `async with Fetcher(...) as fetcher`."""
+    """GET pages of a store politely, asking in `language` (Accept-Language) as keepword's
+    shoppers do; `async with Fetcher(...) as fetcher`."""
 
     def __init__(self, *, agent: str, concurrency: int, rate: float, retries: int, timeout: float,
-                 max_wait: float, backoff: float = 0.5) -> None:
+                 max_wait: float, backoff: float = 0.5, language: str | None = None) -> None:
         self.agent = agent
+        self.language = language
         self.concurrency = concurrency
         self.rate = rate
         self.retries = retries
@@ -136,7 +138,8 @@ class Fetcher:
 
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         self._client = httpx.AsyncClient(http2=True, limits=limits, timeout=self.timeout, follow_redirects=True,
-                                         headers={"User-Agent": self.agent})
+                                         headers={"User-Agent": self.agent,
+                                                  **({"Accept-Language": self.language} if self.language else {})})
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -27,9 +27,10 @@ _FILLED = """css => { const e = document.querySelector(css); return !!e && e.tex
 class Renderer:
     """Render landing pages in one Chromium; `await renderer.render(url)` from the event loop."""
 
-    def __init__(self, profile: StoreProfile, *, agent: str, settle_ms: int = 3000) -> None:
+    def __init__(self, profile: StoreProfile, *, agent: str, language: str, settle_ms: int = 3000) -> None:
         self.profile = profile
         self.agent = agent
+        self.language = language
         self.settle_ms = settle_ms
         self.pages = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalogue-chromium")
@@ -49,7 +50,10 @@ class Renderer:
 
             self._local.playwright = sync_playwright().start()
             self._local.browser = self._local.playwright.chromium.launch(**launch_args())
-            self._local.context = self._local.browser.new_context(user_agent=self.agent, service_workers="block")
+            # The shopper's language and the store's time zone: the page a customer of it sees.
+            self._local.context = self._local.browser.new_context(
+                user_agent=self.agent, service_workers="block", locale=self.language,
+                timezone_id=self.profile.clock.timezone)
         return self._local.context
 
     def _render(self, url: str) -> Surface:
