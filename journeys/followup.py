@@ -107,6 +107,9 @@ class _Runs:
         run = runs[0] if runs else None
         params = run.params if run is not None else {}
         profile = (recorded_profile(run) if run is not None else None) or self.profile
+        if profile is not None and profile.path is None and params.get("profile"):
+            # where the profile was: its hooks (`hooks: module:Class`) are imported from its folder
+            profile = profile.model_copy(update={"path": Path(params["profile"])})
         tolerances = (recorded_tolerances(run) if run is not None else None) or (
             self.scenario.tolerances if self.scenario is not None else None)
         folder = self.mail_dir or (Path(params["mail_dir"]) if params.get("mail_dir") else None) or (
@@ -255,8 +258,9 @@ def _browser() -> Iterator[Browser]:
 def _order_shopper(order: _Order, browser: Browser, notebook: Notebook) -> Iterator[Any]:
     """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
     and memory, in a browser context of its own with the journey's locale and the store's time
-    zone (as `keepword shop` gives each journey); it never places an order (follow-up has no
-    allow-list, so the guard refuses every order request)."""
+    zone, and the profile's hooks (as `keepword shop` gives each journey); it never places an
+    order (follow-up has no allow-list, so the guard refuses every order request)."""
+    from journeys.base import load_hooks
     from journeys.persona import Persona
     from journeys.session import new_context
     from journeys.shopper import Shopper
@@ -272,10 +276,11 @@ def _order_shopper(order: _Order, browser: Browser, notebook: Notebook) -> Itera
     if shopped.clock is not None:
         target.clock = shopped.clock
     persona = Persona("", "", to, "", "", "", "", "", "")
+    hooks = load_hooks(shopped.profile.hooks, shopped.profile.path.parent if shopped.profile.path else None)
     context, guard = new_context(browser, target, scenario)
     try:
         yield Shopper(context.new_page(), target, scenario, persona, notebook, guard, random.Random(0),
-                      Path("keepword-data") / "evidence" / "follow-up", memory=order.memory)
+                      Path("keepword-data") / "evidence" / "follow-up", hooks=hooks, memory=order.memory)
     finally:
         context.close()
 

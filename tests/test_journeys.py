@@ -292,29 +292,44 @@ def test_each_journey_is_a_new_visitor(tmp_path, monkeypatch):
     assert (result.journeys, result.harness_errors) == (3, 0), result.harness_messages
 
 
-ZONE = '''
-from keepword.errors import HarnessError
+
+ZONE_HOOKS = '''
+import os
+
+from journeys.base import StoreHooks
 
 
-def journey(shopper):
-    """What a page's script takes for the customer's time zone and local hour."""
-    shopper.goto("")
-    zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
-    if zone != "Europe/London":
-        raise HarnessError(f"the page's script ran in {zone}, not the store's Europe/London")
+class ZoneHooks(StoreHooks):
+    """Notes, on every page a shopper opens, the time zone the page's scripts run in."""
+
+    def after_page(self, shopper, step):
+        zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+        with open(os.environ["KW_ZONE_LOG"], "a", encoding="utf-8") as log:
+            log.write(f"{step} {zone}\\n")
 '''
 
 
 def test_pages_run_in_the_store_time_zone_not_the_machines(tmp_path, monkeypatch):
     """A page that writes "order in the next 2 hours for delivery tomorrow" with its own script
-    uses the browser's time zone: the shopper's browser must be in the store's (the profile's
-    clock.timezone), as its customers are, whatever the machine's TZ says."""
+    uses the browser's time zone: the shoppers' browsers, in the journey and in follow-up, must be
+    in the store's (the profile's clock.timezone), as its customers are, whatever the machine's TZ
+    says. Follow-up runs the profile's hooks on the pages it opens, as the journey does."""
+    from journeys.followup import follow_up
     from journeys.runner import shop
 
-    (tmp_path / "kw_zone.py").write_text(ZONE, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: a different date for half the day
+    (tmp_path / "kw_zone_hooks.py").write_text(ZONE_HOOKS, encoding="utf-8")
+    profile = tmp_path / "zoned.yaml"
+    profile.write_text(DEMO.read_text(encoding="utf-8") + "\nhooks: kw_zone_hooks:ZoneHooks\n", encoding="utf-8")
+    log = tmp_path / "zones.log"
+    monkeypatch.setenv("KW_ZONE_LOG", str(log))
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: another date for half of every day
     with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
-        result = shop(scenario(store, mail, journeys=["kw_zone:journey"], shoppers=1, journeys_per_shopper=1),
-                      ledger=ledger, progress=False)
-    assert (result.journeys, result.harness_errors) == (1, 0), result.harness_messages
+        plan = scenario_for_profile(profile, base_url=store.url, mail={"dir": mail}, shoppers=1,
+                                    journeys_per_shopper=1)
+        result = shop(plan, ledger=ledger, progress=False)
+        store.advance_clock(24 * 21)
+        later = follow_up(ledger, scenario=plan, progress=False)
+    assert (result.journeys, result.harness_errors, later.harness_errors) == (1, 0, 0), result.harness_messages
+    pages = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {step for step, _ in pages} >= {"listing", "product", "follow-up"}, pages
+    assert {zone for _, zone in pages} == {"Europe/London"}, pages
