@@ -172,12 +172,13 @@ def follow_up(
         if orders:
             # e-mails some journey or follow-up has read already (each is judged once)
             judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
+            evidence = ledger.folder / "evidence" / str(run.id)  # beside the ledger, as a shop run's
             with _browser() as browser:
                 for order in orders:
                     notebook = Notebook(order.journey, sink=sink, record_journey=False)
                     notebooks.append(notebook)
                     if _judgeable(order.shopped, general) is not None:
-                        with _order_shopper(order, browser, notebook) as shopper:
+                        with _order_shopper(order, browser, notebook, evidence) as shopper:
                             _revisit(order, shopper, notebook, ledger, judged)
                     notebook.flush()
                     general.flush()
@@ -255,7 +256,7 @@ def _browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def _order_shopper(order: _Order, browser: Browser, notebook: Notebook) -> Iterator[Any]:
+def _order_shopper(order: _Order, browser: Browser, notebook: Notebook, evidence: Path) -> Iterator[Any]:
     """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
     and memory, in a browser context of its own with the journey's locale and the store's time
     zone, and the profile's hooks (as `keepword shop` gives each journey); it never places an
@@ -279,8 +280,8 @@ def _order_shopper(order: _Order, browser: Browser, notebook: Notebook) -> Itera
     hooks = load_hooks(shopped.profile.hooks, shopped.profile.path.parent if shopped.profile.path else None)
     context, guard = new_context(browser, target, scenario)
     try:
-        yield Shopper(context.new_page(), target, scenario, persona, notebook, guard, random.Random(0),
-                      Path("keepword-data") / "evidence" / "follow-up", hooks=hooks, memory=order.memory)
+        yield Shopper(context.new_page(), target, scenario, persona, notebook, guard, random.Random(0), evidence,
+                      hooks=hooks, memory=order.memory)
     finally:
         context.close()
 

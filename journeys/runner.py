@@ -49,10 +49,6 @@ class _Done:
     skipped: str | None = None
 
 
-def _data_dir(ledger: Ledger) -> Path:
-    return Path(ledger.path).parent if ledger.path != ":memory:" else Path("keepword-data")
-
-
 def shop(
     scenario: Scenario,
     *,
@@ -72,7 +68,7 @@ def shop(
     shoppers = shoppers or scenario.shoppers
     per = journeys_per_shopper or scenario.journeys_per_shopper
     profile = scenario.profile()
-    data = _data_dir(ledger)
+    data = ledger.folder
     token = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     mail_dir = scenario.mail.dir or (data / "mail" / token if profile.demo_store and not (base_url or profile.base_url) else None)
     with ExitStack() as stack:

@@ -333,3 +333,43 @@ def test_pages_run_in_the_store_time_zone_not_the_machines(tmp_path, monkeypatch
     pages = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
     assert {step for step, _ in pages} >= {"listing", "product", "follow-up"}, pages
     assert {zone for _, zone in pages} == {"Europe/London"}, pages
+
+
+FAILING_FOLLOW_UP = '''
+from journeys.base import StoreHooks
+from keepword.errors import HarnessError
+
+
+class FailLater(StoreHooks):
+    """The status page is fine while shopping and "changed" when follow-up reads it."""
+
+    def after_page(self, shopper, step):
+        if step == "follow-up":
+            raise HarnessError("the status page changed (a hook says so)")
+'''
+
+
+def test_follow_up_keeps_its_screenshots_beside_the_ledger_not_in_the_working_folder(tmp_path, monkeypatch):
+    """Evidence belongs with the ledger that points at it (as `keepword shop` keeps it): run from
+    another folder, follow-up's screenshot of a failed page is under the ledger's folder, and the
+    folder it was run from is left as it was."""
+    from journeys.followup import follow_up
+    from journeys.runner import shop
+
+    (tmp_path / "kw_fail_later.py").write_text(FAILING_FOLLOW_UP, encoding="utf-8")
+    profile = tmp_path / "failing.yaml"
+    profile.write_text(DEMO.read_text(encoding="utf-8") + "\nhooks: kw_fail_later:FailLater\n", encoding="utf-8")
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    data.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with demo_store(tmp_path) as (store, mail), open_ledger(data / "ledger.db") as ledger:
+        plan = scenario_for_profile(profile, base_url=store.url, mail={"dir": mail}, shoppers=1, journeys_per_shopper=1)
+        shop(plan, ledger=ledger, progress=False)
+        store.advance_clock(24 * 21)
+        later = follow_up(ledger, scenario=plan, progress=False)
+        failures = ledger.harness_failures([later.run_id])
+        shots = [e.path for f in failures for e in ledger.evidence(f.id) if e.kind == "screenshot"]
+    assert later.harness_errors == 1 and len(shots) == 1, (later.harness_messages, shots)
+    assert Path(shots[0]).is_file() and Path(shots[0]).resolve().is_relative_to(data.resolve()), shots
+    assert list(elsewhere.iterdir()) == []

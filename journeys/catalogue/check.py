@@ -71,14 +71,10 @@ def check_catalogue(
     chosen = source or ("feed" if spec.feed else "sitemap" if spec.sitemap else "listing")
     if chosen not in SOURCES:
         raise BadInput(f"--source {chosen!r}: one of {', '.join(SOURCES)}")
-    with open_target(profile, base_url=base_url or scenario.base_url, work_dir=_data_dir(ledger)) as target, \
+    with open_target(profile, base_url=base_url or scenario.base_url, work_dir=ledger.folder) as target, \
             tempfile.TemporaryDirectory(prefix="keepword-catalogue-") as work:
         job = _Job(scenario, profile, spec, ledger, target.base_url, chosen, limit, progress, Path(work))
         return asyncio.run(job.run())
-
-
-def _data_dir(ledger: Ledger) -> Path:
-    return Path(ledger.path).parent if ledger.path != ":memory:" else Path("keepword-data")
 
 
 class _Job:

@@ -12,6 +12,7 @@ import abc
 import signal
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from keepword.records import (
@@ -35,6 +36,12 @@ class Ledger(abc.ABC):
     """Append-only store of runs, claims, observations, verdicts, failures, evidence, tallies."""
 
     path: str
+
+    @property
+    def folder(self) -> Path:
+        """Where runs keep their files (evidence, the demo store's mail and work): beside the
+        ledger, so that the paths it records stay with it; an in-memory ledger's in ./keepword-data."""
+        return Path(self.path).parent if self.path != ":memory:" else Path("keepword-data")
 
     # -- writing ---------------------------------------------------------------------------
     @abc.abstractmethod
