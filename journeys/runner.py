@@ -25,6 +25,7 @@ from journeys.bundled import resolve
 from journeys.notebook import Finding
 from journeys.result import ShopResult
 from journeys.target import Target, open_target
+from keepword.browser import describe
 from keepword.errors import HarnessError, KeepwordError, UnsafeAction
 from keepword.ledger import Ledger
 from keepword.recorded import shop_params
@@ -77,7 +78,7 @@ def shop(
         params = shop_params(scenario, profile, base_url=target.base_url, shoppers=shoppers,
                              journeys_per_shopper=per, journeys=names,
                              mail_dir=str(mail_dir.resolve()) if mail_dir else None,
-                             browser="remote" if browser_ws else "local")
+                             browser="remote" if browser_ws else describe())
         run = stack.enter_context(ledger.running("shop", scenario=str(scenario.path) if scenario.path else None,
                                                  params=params))
         evidence = data / "evidence" / str(run.id)

@@ -31,7 +31,7 @@ from typing import Any
 
 from keepword.errors import HarnessError
 
-__all__ = ["LAUNCH_FLAGS", "ensure", "executable", "launch_args", "open_browser", "video_ffmpeg"]
+__all__ = ["LAUNCH_FLAGS", "describe", "ensure", "executable", "launch_args", "open_browser", "video_ffmpeg"]
 
 LAUNCH_FLAGS = [
     "--no-sandbox",
@@ -92,6 +92,24 @@ def _find(headless: bool = True) -> tuple[str, str | None]:
 def executable(headless: bool = True) -> str | None:
     """The Chromium binary to launch, or None for Playwright's bundled one."""
     return _find(headless)[1]
+
+
+@lru_cache(maxsize=2)
+def describe(headless: bool = True) -> str:
+    """Which Chromium the shoppers launch, as a run records it ("Chromium 156.0.8078.114 at
+    /usr/lib/chromium/chromium-headless-shell"): a verdict can then say what judged it, and a
+    change of verdicts after a browser upgrade can be told from one the store made."""
+    try:
+        path = executable(headless) or _bundled(headless)
+    except HarnessError as exc:  # said again, as the run's error, when a shopper launches
+        return f"none: {exc}"
+    if path is None:
+        return "unknown Chromium"
+    try:
+        said = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        said = ""
+    return f"{said.splitlines()[0] if said else 'Chromium of unknown version'} at {path}"
 
 
 def launch_args(headless: bool = True, **extra: Any) -> dict[str, Any]:

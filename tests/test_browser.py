@@ -28,8 +28,10 @@ def clean_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "ms-playwright"))
     monkeypatch.delenv("KEEPWORD_CHROMIUM", raising=False)
     browser._find.cache_clear()
+    browser.describe.cache_clear()
     yield tmp_path
     browser._find.cache_clear()
+    browser.describe.cache_clear()
 
 
 def _program(path: Path) -> Path:
@@ -110,3 +112,19 @@ def test_a_headless_launch_runs_the_shell() -> None:
             assert _running(shell)
         finally:
             chromium.close()
+
+
+def test_a_run_can_say_which_chromium_judged_it(clean_lookup: Path) -> None:
+    """`describe()` is what the binary says of itself and where it is; a binary that says
+    nothing, or no binary at all, is said so rather than raised (the launch raises that later)."""
+    shell = clean_lookup / "bin" / "chromium-headless-shell"
+    shell.write_text("#!/bin/sh\necho 'Chromium 123.0.4567.89'\n")
+    shell.chmod(0o755)
+    assert browser.describe() == f"Chromium 123.0.4567.89 at {shell}"
+    shell.write_text("#!/bin/sh\nexit 1\n")
+    browser.describe.cache_clear()
+    assert browser.describe() == f"Chromium of unknown version at {shell}"
+    shell.unlink()
+    browser._find.cache_clear()
+    browser.describe.cache_clear()
+    assert browser.describe().startswith("none: no Chromium found")

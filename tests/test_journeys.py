@@ -6,6 +6,7 @@ about 2.5 minutes (one shopper, so that its faults are the same every run); the 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,7 +290,9 @@ def test_each_journey_is_a_new_visitor(tmp_path, monkeypatch):
     with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
         result = shop(scenario(store, mail, journeys=["kw_visitor:journey"], shoppers=1, journeys_per_shopper=3),
                       ledger=ledger, progress=False)
+        judged_by = ledger.runs([result.run_id])[0].params["browser"]
     assert (result.journeys, result.harness_errors) == (3, 0), result.harness_messages
+    assert re.fullmatch(r"Chromium \d+\.\d+\.\d+\.\d+.* at /\S+", judged_by), judged_by  # the run says what judged it
 
 
 
