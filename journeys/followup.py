@@ -258,9 +258,9 @@ def _browser() -> Iterator[Browser]:
 @contextmanager
 def _order_shopper(order: _Order, browser: Browser, notebook: Notebook, evidence: Path) -> Iterator[Any]:
     """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
-    and memory, in a browser context of its own with the journey's locale and the store's time
-    zone, and the profile's hooks (as `keepword shop` gives each journey); it never places an
-    order (follow-up has no allow-list, so the guard refuses every order request)."""
+    and memory, in a browser context of its own with the profile's locale and time zone, and its
+    hooks (as `keepword shop` gives each journey); it never places an order (follow-up has no
+    allow-list, so the guard refuses every order request)."""
     from journeys.base import load_hooks
     from journeys.persona import Persona
     from journeys.session import new_context

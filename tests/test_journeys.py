@@ -295,7 +295,6 @@ def test_each_journey_is_a_new_visitor(tmp_path, monkeypatch):
     assert re.fullmatch(r"Chromium \d+\.\d+\.\d+\.\d+.* at /\S+", judged_by), judged_by  # the run says what judged it
 
 
-
 ZONE_HOOKS = '''
 import os
 
