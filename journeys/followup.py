@@ -41,9 +41,14 @@ from keepword.errors import HarnessError, KeepwordError, harness_line
 from keepword.kinds import ClaimKind
 from keepword.ledger import Ledger
 from keepword.profile import StoreProfile
-from keepword.recorded import recorded_profile, recorded_store, recorded_tolerances
+from keepword.recorded import (
+    recorded_browsing,
+    recorded_profile,
+    recorded_store,
+    recorded_tolerances,
+)
 from keepword.records import Claim, Journey, now
-from keepword.scenario import PersonaSettings, Scenario, Tolerances
+from keepword.scenario import BlockSettings, PersonaSettings, Scenario, Tolerances
 from keepword.storetime import FixedTime, StoreTime, store_time
 
 if TYPE_CHECKING:
@@ -69,6 +74,8 @@ class _Shopped:
     base_url: str | None
     clock: StoreTime | None
     problem: str | None = None
+    locale: str | None = None  # the persona's, as the run recorded it (None: the profile's money locale)
+    block: BlockSettings | None = None
     told: bool = False
     _store_now: datetime | None = None
 
@@ -121,7 +128,10 @@ class _Runs:
             problem = (f"run {run_id} recorded no store profile or tolerances (an older keepword); its claims stay "
                        "open: give its scenario, `keepword follow-up SCENARIO`")
         clock = store_time(profile.clock, base_url) if profile is not None else None
-        return _Shopped(profile, tolerances, folder, base_url, clock, problem)
+        locale, block = recorded_browsing(run) if run is not None else (None, None)
+        if block is None and self.scenario is not None:  # a run that recorded neither: the scenario given
+            locale, block = self.scenario.persona.locale, self.scenario.block
+        return _Shopped(profile, tolerances, folder, base_url, clock, problem, locale=locale, block=block)
 
 
 @dataclass
@@ -258,9 +268,9 @@ def _browser() -> Iterator[Browser]:
 @contextmanager
 def _order_shopper(order: _Order, browser: Browser, notebook: Notebook, evidence: Path) -> Iterator[Any]:
     """A shopper for one order, as the journey left it: its profile, tolerances, e-mail address
-    and memory, in a browser context of its own with the profile's locale and time zone, and its
-    hooks (as `keepword shop` gives each journey); it never places an order (follow-up has no
-    allow-list, so the guard refuses every order request)."""
+    and memory, in a browser context of its own with the run's language and blocking, the store's
+    time zone and the profile's hooks (as `keepword shop` gives each journey); it never places an
+    order (follow-up has no allow-list, so the guard refuses every order request)."""
     from journeys.base import load_hooks
     from journeys.persona import Persona
     from journeys.session import new_context
@@ -272,7 +282,8 @@ def _order_shopper(order: _Order, browser: Browser, notebook: Notebook, evidence
     to = order.memory.email_to or ""
     domain = to.rsplit("@", 1)[-1] if "@" in to else "shoppers.example.test"
     scenario = Scenario(name="follow-up", store=Path(shopped.profile.path or "recorded-profile.yaml"),
-                        persona=PersonaSettings(email_domain=domain), tolerances=shopped.tolerances)
+                        persona=PersonaSettings(email_domain=domain, locale=shopped.locale),
+                        block=shopped.block or BlockSettings(), tolerances=shopped.tolerances)
     target = Target(shopped.base_url or shopped.profile.base_url or "", shopped.profile, shopped.mail_dir)
     if shopped.clock is not None:
         target.clock = shopped.clock

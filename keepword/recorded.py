@@ -3,7 +3,8 @@
 `keepword follow-up` judges claims days after they were made, and `keepword report` names the
 store; by then the scenario and profile files may have moved, changed or gone. So a run's
 parameters hold everything later steps need: the store profile as it was used (with the base
-URL the run shopped), the scenario's tolerances, and the store's name, base URL and time zone.
+URL the run shopped), the scenario's tolerances and how its shoppers browsed (the persona's
+locale, what they blocked), and the store's name, base URL and time zone.
 A run recorded by an older keepword has none of these; readers then get None and say so.
 
 Within a run, a journey notes the product it chose (`product_note`, an evidence note on the
@@ -18,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from keepword.profile import StoreProfile
     from keepword.records import Run
-    from keepword.scenario import Scenario, Tolerances
+    from keepword.scenario import BlockSettings, Scenario, Tolerances
 
 __all__ = [
     "product_note",
     "read_product_note",
+    "recorded_browsing",
     "recorded_profile",
     "recorded_store",
     "recorded_tolerances",
@@ -42,6 +44,8 @@ def shop_params(scenario: Scenario, profile: StoreProfile, *, base_url: str, **e
         "store": {"name": profile.name, "base_url": base_url, "timezone": profile.clock.timezone},
         "profile_data": used.model_dump(mode="json", exclude_none=True),
         "tolerances": scenario.tolerances.model_dump(mode="json"),
+        "persona_locale": scenario.persona.locale,
+        "block": scenario.block.model_dump(mode="json"),
     }
 
 
@@ -53,6 +57,17 @@ def recorded_profile(run: Run) -> StoreProfile | None:
     if not isinstance(data, dict):
         return None
     return StoreProfile.model_validate(data)
+
+
+def recorded_browsing(run: Run) -> tuple[str | None, BlockSettings | None]:
+    """How the run's shoppers browsed: the persona's locale (None: the profile's money locale)
+    and what they blocked (None for runs that recorded neither)."""
+    from keepword.scenario import BlockSettings
+
+    block = run.params.get("block")
+    locale = run.params.get("persona_locale")
+    return (locale if isinstance(locale, str) else None,
+            BlockSettings.model_validate(block) if isinstance(block, dict) else None)
 
 
 def recorded_tolerances(run: Run) -> Tolerances | None:

@@ -302,12 +302,13 @@ from journeys.base import StoreHooks
 
 
 class ZoneHooks(StoreHooks):
-    """Notes, on every page a shopper opens, the time zone the page's scripts run in."""
+    """Notes, on every page a shopper opens, the time zone and language its scripts see."""
 
     def after_page(self, shopper, step):
-        zone = shopper.page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone")
+        zone, language = shopper.page.evaluate(
+            "() => [Intl.DateTimeFormat().resolvedOptions().timeZone, navigator.language]")
         with open(os.environ["KW_ZONE_LOG"], "a", encoding="utf-8") as log:
-            log.write(f"{step} {zone}\\n")
+            log.write(f"{step} {zone} {language}\\n")
 '''
 
 
@@ -315,26 +316,30 @@ def test_pages_run_in_the_store_time_zone_not_the_machines(tmp_path, monkeypatch
     """A page that writes "order in the next 2 hours for delivery tomorrow" with its own script
     uses the browser's time zone: the shoppers' browsers, in the journey and in follow-up, must be
     in the store's (the profile's clock.timezone), as its customers are, whatever the machine's TZ
-    says. Follow-up runs the profile's hooks on the pages it opens, as the journey does."""
+    says; and follow-up asks in the language the journey asked in (the scenario's persona locale,
+    en_GB, here not the profile's money locale, en_IE). Follow-up runs the profile's hooks on the
+    pages it opens, as the journey does."""
     from journeys.followup import follow_up
     from journeys.runner import shop
 
     (tmp_path / "kw_zone_hooks.py").write_text(ZONE_HOOKS, encoding="utf-8")
     profile = tmp_path / "zoned.yaml"
-    profile.write_text(DEMO.read_text(encoding="utf-8") + "\nhooks: kw_zone_hooks:ZoneHooks\n", encoding="utf-8")
+    profile.write_text(DEMO.read_text(encoding="utf-8").replace("locale: en_GB", "locale: en_IE")
+                       + "\nhooks: kw_zone_hooks:ZoneHooks\n", encoding="utf-8")
     log = tmp_path / "zones.log"
     monkeypatch.setenv("KW_ZONE_LOG", str(log))
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: another date for half of every day
     with demo_store(tmp_path) as (store, mail), open_ledger(tmp_path / "ledger.db") as ledger:
         plan = scenario_for_profile(profile, base_url=store.url, mail={"dir": mail}, shoppers=1,
-                                    journeys_per_shopper=1)
+                                    journeys_per_shopper=1,
+                                    persona={"email_domain": "shoppers.example.test", "locale": "en_GB"})
         result = shop(plan, ledger=ledger, progress=False)
         store.advance_clock(24 * 21)
-        later = follow_up(ledger, scenario=plan, progress=False)
+        later = follow_up(ledger, progress=False)  # from the ledger alone, as days later
     assert (result.journeys, result.harness_errors, later.harness_errors) == (1, 0, 0), result.harness_messages
     pages = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
-    assert {step for step, _ in pages} >= {"listing", "product", "follow-up"}, pages
-    assert {zone for _, zone in pages} == {"Europe/London"}, pages
+    assert {step for step, _, _ in pages} >= {"listing", "product", "follow-up"}, pages
+    assert {(zone, language) for _, zone, language in pages} == {("Europe/London", "en-GB")}, pages
 
 
 FAILING_FOLLOW_UP = '''
