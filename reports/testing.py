@@ -30,6 +30,7 @@ from keepword.stats import wilson
 __all__ = [
     "HOSTILE_NAME",
     "LATEST_SQL",
+    "SAMPLE_BROWSER",
     "Sample",
     "check_page",
     "fill_sample_ledger",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 HOSTILE_NAME = "<script>alert(1)</script>"
+SAMPLE_BROWSER = "Chromium 156.0.8078.114 at /usr/bin/chromium-headless-shell"
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -71,7 +73,8 @@ def _gbp(text: str) -> Money:
 
 
 def _shop_run(ledger: Ledger, sample: Sample, shots: Path, round_no: int, url: str) -> None:
-    run = ledger.start_run("shop", scenario="scenarios/demo.yaml", params={"shoppers": 3, "store": "demo-store"})
+    run = ledger.start_run("shop", scenario="scenarios/demo.yaml",
+                           params={"shoppers": 3, "store": "demo-store", "browser": SAMPLE_BROWSER})
     sample.shop_runs.append(run.id)
     t = T0 + timedelta(days=round_no)
 

@@ -22,7 +22,7 @@ from keepword.ledger import open_ledger
 from keepword.records import Claim, Evidence, HarnessFailure, Journey, Verdict
 from keepword.stats import wilson
 from reports import build
-from reports.testing import HOSTILE_NAME, fill_sample_ledger, ledger_truth
+from reports.testing import HOSTILE_NAME, SAMPLE_BROWSER, fill_sample_ledger, ledger_truth
 
 
 @pytest.fixture
@@ -223,6 +223,14 @@ def test_model_runs_are_reported_apart_and_missing_figures_are_tolerated(sample_
     assert "Sweep results" in html and "across the sweep" in html  # the table and the heat map
     assert "promise delivery in 4 days" in html
     assert html.count("<svg") >= 5
+
+
+def test_each_run_says_which_chromium_judged_it(sample_report):
+    _, _, result = sample_report
+    runs = {r["kind"]: r for r in json.loads(result.summary_path.read_text())["runs"]}
+    assert runs["shop"]["browser"] == SAMPLE_BROWSER and runs["simulate"]["browser"] is None
+    html = result.html_path.read_text()
+    assert f'<td data-testid="run-browser">{SAMPLE_BROWSER}</td>' in html
 
 
 def test_html_escapes_store_text_and_links_only_http(sample_report):
