@@ -37,6 +37,7 @@ from journeys.pages.email import (
 )
 from journeys.pages.status import observe_delivery
 from journeys.result import ShopResult
+from keepword.browser import describe
 from keepword.errors import HarnessError, KeepwordError, harness_line
 from keepword.kinds import ClaimKind
 from keepword.ledger import Ledger
@@ -167,7 +168,8 @@ def follow_up(
                                             ClaimKind.ORDER_PLACED])
     orders = _orders(ledger, runs, open_claims)
     with ledger.running("follow-up", scenario=str(scenario.path) if scenario and scenario.path else None,
-                        params={"open_claims": len(open_claims), "orders": len(orders)}) as run:
+                        params={"open_claims": len(open_claims), "orders": len(orders),
+                                "browser": describe() if orders else None}) as run:
         def sink(records: list[Any]) -> None:
             ledger.write(run.id, *records)
 

@@ -336,10 +336,12 @@ def test_pages_run_in_the_store_time_zone_not_the_machines(tmp_path, monkeypatch
         result = shop(plan, ledger=ledger, progress=False)
         store.advance_clock(24 * 21)
         later = follow_up(ledger, progress=False)  # from the ledger alone, as days later
+        browsers = {run.kind: run.params.get("browser") for run in ledger.runs()}
     assert (result.journeys, result.harness_errors, later.harness_errors) == (1, 0, 0), result.harness_messages
     pages = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
     assert {step for step, _, _ in pages} >= {"listing", "product", "follow-up"}, pages
     assert {(zone, language) for _, zone, language in pages} == {("Europe/London", "en-GB")}, pages
+    assert browsers["follow-up"] == browsers["shop"] and browsers["shop"].startswith("Chromium "), browsers
 
 
 FAILING_FOLLOW_UP = '''
