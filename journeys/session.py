@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from journeys.shopper import Shopper
 
-__all__ = ["context_args", "customer_language", "new_context", "new_shopper"]
+__all__ = ["context_args", "customer_language", "new_context", "new_shopper", "visitor_options"]
 
 
 def customer_language(scenario: Scenario, profile: StoreProfile) -> str:
@@ -32,13 +32,19 @@ def customer_language(scenario: Scenario, profile: StoreProfile) -> str:
     return (scenario.persona.locale or profile.money.locale).replace("_", "-")
 
 
+def visitor_options(profile: StoreProfile, language: str) -> dict[str, Any]:
+    """Browser-context options every reader of the store shares (shopper, follow-up, the
+    catalogue's rendered pages): its visitors' language and the store's time zone (the profile's
+    `clock.timezone`: a page whose script writes "order within 2 hours for delivery tomorrow" must
+    say what the store's customers see, not what the machine's TZ makes of it), and service
+    workers blocked so that routes see every request (Playwright's miss what a worker handles)."""
+    return {"service_workers": "block", "locale": language, "timezone_id": profile.clock.timezone}
+
+
 def context_args(target: Target, scenario: Scenario) -> dict[str, Any]:
-    """Browser-context options: the store's locale and time zone (the profile's `clock.timezone`:
-    a page whose script writes "order within 2 hours for delivery tomorrow" must say what the
-    store's customers see, not what the machine's TZ makes of it), and service workers blocked so
-    that the guard's routes see every request (Playwright routes miss what a service worker handles)."""
-    return {"service_workers": "block", "locale": customer_language(scenario, target.profile),
-            "timezone_id": target.profile.clock.timezone,
+    """A shopper's browser-context options: `visitor_options` in the scenario's language, and
+    the store's base URL for relative `goto`s."""
+    return {**visitor_options(target.profile, customer_language(scenario, target.profile)),
             "base_url": target.base_url}
 
 

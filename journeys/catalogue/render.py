@@ -16,6 +16,7 @@ from typing import Any
 
 from journeys.catalogue.page import Surface, surface_from_values
 from journeys.roles import Roles, plain_css
+from journeys.session import visitor_options
 from keepword.errors import HarnessError, harness_line
 from keepword.profile import StoreProfile
 
@@ -50,10 +51,8 @@ class Renderer:
 
             self._local.playwright = sync_playwright().start()
             self._local.browser = self._local.playwright.chromium.launch(**launch_args())
-            # The shopper's language and the store's time zone: the page a customer of it sees.
             self._local.context = self._local.browser.new_context(
-                user_agent=self.agent, service_workers="block", locale=self.language,
-                timezone_id=self.profile.clock.timezone)
+                user_agent=self.agent, **visitor_options(self.profile, self.language))
         return self._local.context
 
     def _render(self, url: str) -> Surface:
