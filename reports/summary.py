@@ -75,7 +75,7 @@ def _run_dict(run: Run) -> dict[str, Any]:
         "ended_at": _iso(run.ended_at),
         # which Chromium the run's shoppers judged in ("remote" for --browser-ws; None for runs
         # with no browser, or recorded before keepword kept it)
-        "browser": run.params.get("browser") if isinstance(run.params.get("browser"), str) else None,
+        "browser": browser if isinstance(browser := run.params.get("browser"), str) else None,
     }
 
 
