@@ -18,14 +18,23 @@ __all__ = ["EXIT_CODES", "LedgerOption", "app", "console", "err_console", "tidy_
 EXIT_CODES = """\b
 Exit codes (every command):
   0    every promise checked was kept
-  1    a promise was broken, or the store failed in front of the customer (a store error)
-  2    bad input: a YAML file, a CSV, an option, a file that is not a keepword ledger, or an unsafe action refused (the message names the file, line and field)
-  3    harness errors only: keepword could not observe the store (never a broken promise), or the ledger stayed locked by another process
-  4    nothing broken and no harness error, but checkout was skipped: orders are not allowed on the store's host
-  130  interrupted (Ctrl-C or SIGTERM); the run is marked interrupted in the ledger
-Where a command differs: `report --fail-under` exits 1 only when a gate is missed (or on a store
-error); `simulate` exits 0 whenever the model ran (predictions are not findings); `demo` exits 1
-when keepword missed a fault the demo store injected or blamed it for one it did not."""
+  1    a promise was broken, or the store failed in front of the customer
+       (a store error)
+  2    bad input: a YAML file, a CSV, an option, a file that is not a keepword
+       ledger, or an unsafe action refused (the message names the file, line
+       and field)
+  3    harness errors only: keepword could not observe the store (never a
+       broken promise), or the ledger stayed locked by another process
+  4    nothing broken and no harness error, but checkout was skipped: orders
+       are not allowed on the store's host
+  130  interrupted (Ctrl-C or SIGTERM); the run is marked interrupted in the
+       ledger
+Where a command differs:
+  report --fail-under  exits 1 only when a gate is missed (or a store error)
+  simulate             exits 0 whenever the model ran (predictions are not
+                       findings)
+  demo                 exits 1 when keepword missed a fault the demo store
+                       injected, or blamed it for one it did not"""
 
 app = typer.Typer(
     name="keepword",
