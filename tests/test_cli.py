@@ -97,3 +97,23 @@ def test_runs_lists_what_the_ledger_holds(tmp_path):
     assert "complete" in result.stdout and "incomplete" in result.stdout
     missing = keepword("runs", "--ledger", tmp_path / "nope.db")
     assert missing.returncode == 2 and "no ledger here yet" in missing.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "runs", "follow-up"])
+def test_commands_that_need_runs_never_create_a_ledger_and_say_so(tmp_path, command):
+    """`--help` must not promise "Created if missing" where a missing ledger is bad input."""
+    flat = _flat_help(command)
+    assert "never created" in flat and "Created if missing" not in flat
+    missing = keepword(command, "--ledger", tmp_path / "nope.db", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.db: no ledger here yet" in missing.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_commands_that_write_a_ledger_say_they_create_it():
+    for command in ("shop", "simulate", "catalogue"):
+        assert "Created if missing" in _flat_help(command), command
+
+
+def _flat_help(command: str) -> str:
+    """A command's --help as one line: rich's box borders and wrapping taken out."""
+    return " ".join(keepword(command, "--help").stdout.replace("│", " ").split())

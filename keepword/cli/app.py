@@ -12,7 +12,7 @@ from rich.console import Console
 
 from keepword.ledger import DEFAULT_LEDGER
 
-__all__ = ["EXIT_CODES", "LedgerOption", "app", "console", "err_console", "tidy_help"]
+__all__ = ["EXIT_CODES", "ExistingLedgerOption", "LedgerOption", "app", "console", "err_console", "existing_ledger", "tidy_help"]
 
 # The one statement of the exit codes: `keepword --help` shows it, README's table says the same.
 EXIT_CODES = """\b
@@ -47,17 +47,23 @@ app = typer.Typer(
 console = Console(soft_wrap=True)  # a line is one line in a log or a pipe too (rich wraps at 80 there)
 err_console = Console(stderr=True, soft_wrap=True)
 
-LedgerOption = Annotated[
-    Path,
-    typer.Option(
-        "--ledger",
-        envvar="KEEPWORD_LEDGER",
-        metavar="FILE",
-        help="The ledger file (SQLite). Created if missing.",
-        show_default=True,
-    ),
-]
+def _ledger_option(help_text: str) -> Any:
+    return typer.Option("--ledger", envvar="KEEPWORD_LEDGER", metavar="FILE", help=help_text, show_default=True)
+
+
+LedgerOption = Annotated[Path, _ledger_option("The ledger file (SQLite). Created if missing.")]
+# `report`, `runs` and `follow-up` need the runs already in it: a missing file is bad input, never created.
+ExistingLedgerOption = Annotated[Path, _ledger_option("The ledger file (SQLite) the runs are in; never created.")]
 DEFAULT_LEDGER_PATH = Path(DEFAULT_LEDGER)
+
+
+def existing_ledger(ledger: Path, first: str = "`keepword shop`, `keepword simulate` or `keepword demo`") -> Path:
+    """The ledger a reading command was given, or bad input naming what writes one."""
+    from keepword.errors import BadInput
+
+    if not ledger.exists():
+        raise BadInput(f"{ledger}: no ledger here yet; run {first} first")
+    return ledger
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+from keepword.cli.app import (
+    DEFAULT_LEDGER_PATH,
+    ExistingLedgerOption,
+    app,
+    console,
+    existing_ledger,
+)
 
 
 @app.command("follow-up")
@@ -15,7 +21,7 @@ def follow_up_command(
     scenario: Annotated[Path | None, typer.Argument(help="The scenario (optional: each claim's own run says).")] = None,
     mail_dir: Annotated[Path | None, typer.Option("--mail-dir", metavar="DIR", help="Where the store's e-mails arrive.")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
-    ledger: LedgerOption = DEFAULT_LEDGER_PATH,
+    ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH,
 ) -> int:
     """Read order-status pages and the mail folder to close promises that were still open.
 
@@ -23,12 +29,10 @@ def follow_up_command(
     input, 3 harness errors only.
     """
     from journeys.followup import follow_up
-    from keepword.errors import BadInput
     from keepword.ledger import open_ledger
     from keepword.scenario import load_scenario
 
-    if not ledger.exists():
-        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` first")
+    existing_ledger(ledger, first="`keepword shop`")
     loaded = load_scenario(scenario) if scenario is not None else None
     with open_ledger(ledger) as book:
         result = follow_up(book, scenario=loaded, mail_dir=mail_dir, progress=progress)

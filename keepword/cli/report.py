@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console, err_console
+from keepword.cli.app import (
+    DEFAULT_LEDGER_PATH,
+    ExistingLedgerOption,
+    app,
+    console,
+    err_console,
+    existing_ledger,
+)
 
 DEFAULT_REPORT_DIR = Path("keepword-data/report")
 
@@ -19,7 +26,7 @@ def report_command(
         typer.Argument(help="Run ids to report on (see `keepword runs`); all runs when omitted.",
                        show_default=False),
     ] = None,
-    ledger: LedgerOption = DEFAULT_LEDGER_PATH,
+    ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH,
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="DIR", help="Folder for report.html, summary.json and junit.xml.")
     ] = DEFAULT_REPORT_DIR,
@@ -39,14 +46,11 @@ def report_command(
     Exit codes, over the runs reported on: 0 every promise kept; 1 a promise broken or a store
     error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only.
     """
-    from keepword.errors import BadInput
     from keepword.ledger import open_ledger
     from reports import build, parse_fail_under
 
     gates = parse_fail_under(fail_under or [])  # bad gates fail before any work
-    if not ledger.exists():
-        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword demo` first")
-    with open_ledger(ledger, read_only=True) as book:
+    with open_ledger(existing_ledger(ledger), read_only=True) as book:
         result = build(book, out, run_ids=runs or None, fail_under=[f"{g.kind}={g.threshold}" for g in gates])
     overall = (result.summary or {}).get("observed", {}).get("overall", {})
     if overall.get("rate") is not None:

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+from keepword.cli.app import (
+    DEFAULT_LEDGER_PATH,
+    ExistingLedgerOption,
+    app,
+    console,
+    existing_ledger,
+)
 
 
 @app.command("runs")
-def runs_command(ledger: LedgerOption = DEFAULT_LEDGER_PATH) -> int:
+def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
     """List the runs in the ledger: kind, scenario, status (and why a run was interrupted or
     failed) and how many records each wrote. Reads the ledger only; never changes it.
 
-    Exit codes: 0, or 2 when there is no ledger.
+    Exit codes: 0; 2 when there is no ledger (or the file is not one); 3 when another process
+    keeps it locked (an open `sqlite3` shell).
     """
     from rich.table import Table
 
-    from keepword.errors import BadInput
     from keepword.ledger import open_ledger
 
-    if not ledger.exists():
-        raise BadInput(f"{ledger}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
-    with open_ledger(ledger, read_only=True) as book:
+    with open_ledger(existing_ledger(ledger), read_only=True) as book:
         counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
         header = ("run", "kind", "scenario", "started (UTC)", "status", "claims", "verdicts",
                   "harness errors", "tallies", "reason")
