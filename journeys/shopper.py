@@ -221,7 +221,7 @@ class Shopper:
             message = harness_line(exc, store=self.unreachable[0], advice=self.unreachable[1])
             if not isinstance(exc, HarnessError):
                 message = f"{self.profile_name}: {name}: {message}"
-            message = f"{message} ({self._where()})"
+            message = f"{message} ({self._where(named=self.page.url in message)})"
             shot = self.screenshot(f"harness-{name}")
             self.notebook.harness(name, message, url=self.page.url, html=self._html(), screenshot=shot)
             self.notebook.flush()
@@ -235,8 +235,9 @@ class Shopper:
         says = self.error_page()
         return f"the store showed an error page ({says.describe() if says else ''})"
 
-    def _where(self) -> str:
-        """The page as a harness error names it: URL, HTTP status of its document, title."""
+    def _where(self, named: bool = False) -> str:
+        """The page as a harness error names it: URL (unless the message `named` it already),
+        HTTP status of its document, title."""
         from playwright.sync_api import Error as PlaywrightError
 
         last = self.watch.last_document()
@@ -245,7 +246,7 @@ class Shopper:
         except PlaywrightError:
             title = "?"
         status = f"HTTP {last.status}" if last is not None else "no page loaded"
-        return f"on {self.page.url}, {status}, title {title!r}"
+        return f"{status}, title {title!r}" if named else f"on {self.page.url}, {status}, title {title!r}"
 
     def _html(self) -> str | None:
         from playwright.sync_api import Error as PlaywrightError

@@ -201,7 +201,8 @@ def test_a_harness_error_names_the_page_its_status_and_title(tmp_path):
     with store_like(tmp_path) as (store, mail):
         result, _ = shop_it(tmp_path, store, mail, profile)
     (message,) = result.harness_messages
-    assert f"on {store.url}basket, HTTP 200, title 'Basket" in message, message
+    assert f"on {store.url}basket (" in message and "(HTTP 200, title 'Basket" in message, message
+    assert message.count(f"{store.url}basket") == 1, message  # the page named once
     assert result.exit_code == 3 and result.store_errors == 0
 
 
