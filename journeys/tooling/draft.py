@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from journeys.tooling import detect, scan
 from journeys.tooling.platforms import Platform, platform_of
 from journeys.tooling.yamlout import Doc
-from keepword.errors import BadInput, HarnessError
+from keepword.errors import BadInput, HarnessError, harness_line
 from keepword.money import Money
 from keepword.profile import MoneyFormat
 
@@ -82,7 +82,10 @@ class Drafter:
         try:
             response = self.page.goto(url, wait_until="load")
         except PlaywrightError as exc:
-            raise HarnessError(f"draft: could not open {url}: {str(exc).strip().splitlines()[0]}", url=url) from None
+            said = harness_line(exc, advice="Start it, or check the address and port you gave draft")
+            if "refused the connection" not in said:  # the browser's own words, with the address
+                said = f"could not open {url}: {said}"
+            raise HarnessError(f"draft: {said}", url=url) from None
         if response is not None and response.status >= 500:
             raise HarnessError(f"draft: the store answered HTTP {response.status} for {url}; try again when it is up",
                                url=url)
