@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from journeys import checks
@@ -182,8 +182,10 @@ def follow_up(
                     _judge_not_placed(claim, shopped, general)
         general.flush()
         if orders:
-            # e-mails some journey or follow-up has read already (each is judged once)
-            judged = {o.url for o in ledger.observations() if o.source == "email" and o.url}
+            # e-mails some journey or follow-up has read already (each is judged once), by file
+            # name: unique per message, where the path is as each run named its mail folder
+            # (a shop run's `keepword-data/mail/...`, follow-up's resolved one)
+            judged = {PurePath(o.url).name for o in ledger.observations() if o.source == "email" and o.url}
             evidence = ledger.folder / "evidence" / str(run.id)  # beside the ledger, as a shop run's
             with _browser() as browser:
                 for order in orders:
@@ -360,11 +362,11 @@ def _read_mail(order: _Order, shopper: Any, notebook: Notebook, judged: set[str]
     mails = [m for m in mailbox.find(to=memory.email_to) if number and names_order(fmt, m, number)]
     for message in mails:
         where = message.path.as_posix()
-        if where in judged:
+        if message.path.name in judged:
             continue
         first = subject_pattern(fmt, memory.order_number).search(message.subject) is not None
         said = judge_email(shopper, message.text, where, confirmation=first)
-        judged.add(where)
+        judged.add(message.path.name)
         for claim in order.open:
             awaited = claim.kind == ClaimKind.ORDER_TOTAL and said.total is not None and first
             if awaited and any(e.kind == "note" and e.text == AWAITS_EMAIL for e in ledger.evidence(claim.id)):

@@ -23,8 +23,9 @@ def _scenario(tmp: Path, *, journeys: str = "[browse]", profile: Path = DEMO, ex
     return path
 
 
-def test_shop_then_follow_up_exit_0(tmp_path, capsys):
-    ledger = tmp_path / "ledger.db"
+def test_shop_then_follow_up_exit_0(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative ledger, as `keepword-data/` by default: its mail folder too
+    ledger = Path("ledger.db")
     scenario = _scenario(tmp_path, journeys="[guest_checkout]")
     assert main(["shop", str(scenario), "--ledger", str(ledger), "--no-progress"]) == 0
     out, err = capsys.readouterr()
@@ -39,6 +40,9 @@ def test_shop_then_follow_up_exit_0(tmp_path, capsys):
     assert main(["follow-up", "--ledger", str(ledger), "--no-progress"]) == 3
     out = capsys.readouterr().out
     assert "1 still open" in out and "1 harness errors" in out
+    # The shop run judged the confirmation e-mail; follow-up reads the same file by its resolved
+    # path and must not judge it again (it did: 5 kept verdicts counted twice).
+    assert "run 2: 0 kept, 0 broken, 1 still open" in out, out
     assert "refused the connection: the store that took this order is not running" in out
     with open_ledger(ledger) as book:
         assert [r.kind for r in book.runs()] == ["shop", "follow-up"]

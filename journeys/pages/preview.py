@@ -3,8 +3,9 @@
 The preview's lines, shipping charge, promise and total are judged against the basket and the
 shipping step. Placing ends as the page says: `placed` (availability kept), `refused` (stock ran
 out: availability evidence, or keepword's own shoppers' doing), or `failed` ("a problem occurred
-placing your order": a store error, and an open `order_placed` claim that an order e-mail or a
-status page later breaks, because then the order exists after all).
+placing your order": a store error, and an open `order_placed` claim that an order e-mail
+later breaks, because then the order exists after all; follow-up keeps it once the e-mail
+deadline has passed with none. No status page can speak for it: a failed order has no number).
 """
 
 from __future__ import annotations
