@@ -42,7 +42,7 @@ from journeys.target import Target
 from journeys.urls import url_matches
 from journeys.watch import Answer, StoreWatch, page_says
 from keepword.actions import Action
-from keepword.errors import HarnessError, UnsafeAction, harness_line
+from keepword.errors import HarnessError, UnsafeAction, harness_line, shown_path
 from keepword.kinds import ClaimKind
 from keepword.locators import PageSays
 from keepword.money import Money
@@ -142,7 +142,7 @@ class Shopper:
 
     @property
     def profile_name(self) -> str:
-        return str(self.profile.path or self.profile.name)
+        return shown_path(self.profile.path) if self.profile.path else self.profile.name
 
     @property
     def load_state(self) -> Literal["domcontentloaded", "load"]:

@@ -15,8 +15,9 @@ exactly one line and no traceback.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-__all__ = ["BadInput", "HarnessError", "KeepwordError", "LedgerBusy", "UnsafeAction", "harness_line"]
+__all__ = ["BadInput", "HarnessError", "KeepwordError", "LedgerBusy", "UnsafeAction", "harness_line", "shown_path"]
 
 
 class KeepwordError(Exception):
@@ -69,3 +70,12 @@ def harness_line(exc: BaseException, *, store: str = "the store", advice: str = 
     origin = re.search(r"https?://[^/\s]+", first)
     line = f"{origin.group(0) + '/' if origin else 'the store'} refused the connection: {store} is not running"
     return f"{line}. {advice}" if advice else line
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as a message or report shows it: from the working folder when it is below it
+    (shorter to read and to paste into the next command), else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)

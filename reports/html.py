@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from keepword.errors import shown_path
 from reports import charts
 from reports.images import screenshot
 from reports.model import FIGURE_NAMES, config_label
@@ -92,15 +93,6 @@ def safe_href(url: str | None) -> str | None:
         return None
     return url if scheme in ("http", "https") else None
 
-
-def _short_path(path: str | None) -> str:
-    """A scenario path relative to the working directory when it is under it."""
-    if not path:
-        return ""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
 
 
 def _rate_row(name: str, d: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -259,7 +251,7 @@ def _model_view(run: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": run["id"],
         "kind": run["kind"],
-        "scenario": _short_path(run["scenario"]),
+        "scenario": shown_path(run["scenario"]) if run["scenario"] else "",
         "status": run["status"],
         "sweep": run["sweep"],
         "table": table,
@@ -348,7 +340,7 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
     return {
         "generated_at": summary["generated_at"][:19].replace("T", " ") + " UTC",
         "ledger": summary["ledger"],
-        "runs": [{**r, "scenario": _short_path(r["scenario"]), "started": (r["started_at"] or "")[:19].replace("T", " ")}
+        "runs": [{**r, "scenario": shown_path(r["scenario"]) if r["scenario"] else "", "started": (r["started_at"] or "")[:19].replace("T", " ")}
                  for r in summary["runs"]],
         "headline": _rate_row("all promises", overall, harness_errors=obs["harness_errors"],
                               store_errors=obs["store_errors"],

@@ -70,14 +70,16 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert main(["shop", str(tmp_path / "missing.yaml")]) == 2
 
 
-def test_changed_page_exits_3(tmp_path, capsys):
+def test_changed_page_exits_3(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the profile below the working folder is named from it, as typed
     profile = tmp_path / "profile.yaml"
     profile.write_text(DEMO.read_text(encoding="utf-8")
                        .replace("root: '[data-testid=product]'", "root: '[data-testid=item]'")
                        .replace("timeout_ms: 10000", "timeout_ms: 1500"), encoding="utf-8")
     code = main(["shop", str(_scenario(tmp_path, profile=profile)), "--ledger", str(tmp_path / "l.db"), "--no-progress"])
     assert code == 3
-    assert "1 harness errors" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 harness errors" in out and "harness error: profile.yaml: product.price: no element matched" in out, out
 
 
 def test_a_store_that_is_not_running_is_a_harness_error_in_words(tmp_path, capsys):

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keepword.errors import BadInput
+from keepword.errors import BadInput, shown_path
 
 if TYPE_CHECKING:
     from demo_store.truth import TruthScore
@@ -135,13 +135,6 @@ def _rotate(ledger_path: Path) -> None:
             src.rename(Path(f"{previous}{suffix}"))
 
 
-def _relative(path: Path) -> Path:
-    """The path from the working directory when it is below it (shorter to read and paste)."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
-
 
 def _say(console: Any, text: str) -> None:
     if console is not None:
@@ -222,7 +215,7 @@ def run_demo(
                 _say(console, f"    follow-up decided {followed.kept + followed.broken} promises: "
                               f"{followed.kept} kept, {followed.broken} broken")
                 truth = store.ground_truth()
-                truth_path = _relative(Path(store.ground_truth_path))
+                truth_path = Path(shown_path(store.ground_truth_path))
                 checked = score_against_truth(ledger, run_ids, truth)
 
         _say(console, "[bold]4/4[/bold] simulating the ad spike"
