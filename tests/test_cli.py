@@ -117,3 +117,25 @@ def test_commands_that_write_a_ledger_say_they_create_it():
 def _flat_help(command: str) -> str:
     """A command's --help as one line: rich's box borders and wrapping taken out."""
     return " ".join(keepword(command, "--help").stdout.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("args, said", [
+    (("shop", "-n", "0", "scenarios/demo.yaml"), "Invalid value for '--shoppers' / '-n': Input should be greater than "
+                                                 "or equal to 1; see `keepword shop --help`"),
+    (("simulate", "scenarios/baseline.yaml", "--replications", "abc"), "Invalid value for '--replications'"),
+    (("shop",), "Missing argument 'scenario'; see `keepword shop --help`"),
+    (("bogus",), "No such command 'bogus'; see `keepword --help`"),
+])
+def test_a_usage_error_is_one_line_and_exit_2(args, said):
+    """Click's four-line Usage/Try/Error block was the one bad input that was not one line."""
+    result = keepword(*args)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"keepword: error: {said}"), result.stderr
+
+
+def test_text_with_colons_is_printed_as_it_is_not_as_emoji(tmp_path):
+    folder = tmp_path / "my:cat:notes"
+    folder.mkdir()
+    (folder / "x.yaml").write_text("name: x\nshopers: 1\n", encoding="utf-8")
+    result = keepword("check", str(folder / "x.yaml"))
+    assert result.returncode == 2 and "my:cat:notes" in result.stderr, result.stderr

@@ -43,12 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     except typer.Exit as exc:
         code = exc.exit_code
-    except typer.TyperException as exc:  # usage errors: Typer prints them with the command's usage
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err_console.print(f"keepword: error: {exc}", markup=False)
+    except typer.TyperException as exc:  # a usage error: one line, as every other bad input
+        if line := _usage_line(exc):  # (none after the help that `keepword` alone prints)
+            err_console.print(f"keepword: error: {line}", markup=False, highlight=False, soft_wrap=True)
         code = int(getattr(exc, "exit_code", 2))
     else:
         code = result if isinstance(result, int) else 0
@@ -59,6 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _usage_line(exc: Exception) -> str:
+    """Click's usage error ("Invalid value for '--shoppers' / '-n': ...") as one line that says
+    where to look, instead of its four-line Usage/Try/Error block."""
+    format_message = getattr(exc, "format_message", None)
+    said = (format_message() if callable(format_message) else str(exc)).strip()
+    if not said:
+        return ""
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "keepword"
+    return f"{said.rstrip('.')}; see `{where} --help`"
 
 
 def _quiet_after_interrupt() -> None:

@@ -44,8 +44,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console(soft_wrap=True)  # a line is one line in a log or a pipe too (rich wraps at 80 there)
-err_console = Console(stderr=True, soft_wrap=True)
+# A line is one line in a log or a pipe too (rich wraps at 80 there); no emoji codes, so a path
+# or store text with `:cat:` in it is printed as it is.
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 def _ledger_option(help_text: str) -> Any:
     return typer.Option("--ledger", envvar="KEEPWORD_LEDGER", metavar="FILE", help=help_text, show_default=True)
