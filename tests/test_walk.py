@@ -144,3 +144,32 @@ def test_the_store_failing_is_the_stores_not_the_profiles(store, tmp_path, capsy
     assert failed["name"] == step and "HTTP 500" in failed["store_error"], text
     assert "the store failed, not the profile" in " ".join(text.split())
     assert "missing" not in text.split("walk:")[-1]
+
+
+def test_a_folder_with_files_a_walk_did_not_write_is_refused_untouched(tmp_path, capsys):
+    """The walk deleted every `NN-*.png` in --out before its first check: a user's photos too."""
+    out = tmp_path / "my photos"
+    out.mkdir()
+    (out / "01-wedding.png").write_bytes(b"not keepword's")
+    code = main(["walk", str(_scenario(tmp_path)), "--base-url", "http://127.0.0.1:9/", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == (f"keepword: error: --out {out}: holds 01-wedding.png, which no earlier walk there "
+                                 "wrote; give an empty folder or a walk's own (a walk replaces only its own "
+                                 "screenshots)"), err
+    assert (out / "01-wedding.png").read_bytes() == b"not keepword's"
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    assert main(["walk", str(_scenario(tmp_path)), "--out", str(a_file)]) == 2
+    assert "a file, not a folder" in capsys.readouterr().err and a_file.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_walk_replaces_only_the_screenshots_its_walk_json_lists(tmp_path):
+    from journeys.tooling.walk import _earlier_screenshots
+
+    out = tmp_path / "walk"
+    out.mkdir()
+    (out / "01-listing.png").write_bytes(b"png")
+    (out / "walk.json").write_text(json.dumps({"pages": [{"screenshot": str(out / "01-listing.png")},
+                                                         {"screenshot": None}]}), encoding="utf-8")
+    assert _earlier_screenshots(out) == ["01-listing.png"]
+    assert _earlier_screenshots(tmp_path / "new") == []

@@ -258,9 +258,8 @@ def walk(source: Path, *, out: Path, base_url: str | None = None, place: bool = 
 
     scenario, _ = load_walk_source(source)
     profile = scenario.profile()
+    earlier = _earlier_screenshots(out)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("[0-9][0-9]-*.png"):
-        old.unlink()
     mail_dir = scenario.mail.dir or (out / "mail" if profile.demo_store and not (base_url or profile.base_url) else None)
     with ExitStack() as stack:
         target = stack.enter_context(open_target(profile, base_url=base_url or scenario.base_url,
@@ -269,6 +268,8 @@ def walk(source: Path, *, out: Path, base_url: str | None = None, place: bool = 
         if place and not host_allowed(host, scenario.allow_orders_on):
             raise BadInput(f"--place: orders are not allowed on {host}: it is not in allow_orders_on of "
                            f"{scenario.path or source}; walk without --place, or give a scenario that allows it")
+        for name in earlier:  # the walk goes ahead: its screenshots replace the earlier walk's
+            (out / name).unlink(missing_ok=True)
         result = WalkResult(target.base_url, out, allowed=list(scenario.allow_orders_on))
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(**launch_args())
@@ -374,6 +375,27 @@ def _outcome_text(shopper: Shopper, name: str, outcome: Any) -> str | None:
     if name == "email":
         return "the order e-mail came" if outcome else "no order e-mail (yet)"
     return None
+
+
+def _earlier_screenshots(out: Path) -> list[str]:
+    """The screenshots an earlier walk wrote into `out` (its walk.json lists them), to be
+    replaced. A file named like a walk's screenshot that no walk.json lists is the user's: the
+    walk refuses the folder rather than delete or overwrite it."""
+    import json
+
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: a file, not a folder; give a folder for the screenshots and walk.json")
+    ours: set[str] = set()
+    try:
+        pages = json.loads((out / "walk.json").read_text(encoding="utf-8")).get("pages", [])
+        ours = {Path(page["screenshot"]).name for page in pages if page.get("screenshot")}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        pass  # no earlier walk here (or not one keepword wrote): nothing of ours to replace
+    theirs = sorted(p.name for p in out.glob("[0-9][0-9]-*.png") if p.name not in ours) if out.is_dir() else []
+    if theirs:
+        raise BadInput(f"--out {out}: holds {theirs[0]}, which no earlier walk there wrote; give an empty folder "
+                       "or a walk's own (a walk replaces only its own screenshots)")
+    return sorted(ours)
 
 
 def _write_json(result: WalkResult) -> None:
