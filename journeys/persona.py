@@ -53,13 +53,28 @@ def _phone(raw: str) -> str:
     return ("+" if plus else "") + text
 
 
+def faker_locale(locale: str) -> str:
+    """`locale` if Faker makes personas for it, else one of the same language (a store's
+    `money.locale` such as en_SG, which Faker lacks, gets en_GB-like names rather than a crash
+    in the first shopper); a scenario's `persona.locale` is checked when it is loaded."""
+    from faker.config import AVAILABLE_LOCALES
+
+    if locale in AVAILABLE_LOCALES:
+        return locale
+    language = locale.split("_")[0].lower()
+    same = sorted(x for x in AVAILABLE_LOCALES if x.split("_")[0] == language and "_" in x)
+    preferred = {"en": "en_GB", "de": "de_DE", "fr": "fr_FR", "es": "es_ES", "pt": "pt_PT", "ru": "ru_RU"}
+    first = preferred.get(language, "")
+    return first if first in same else (same[0] if same else "en_US")
+
+
 def make_persona(locale: str, email_domain: str, seed: int | str) -> Persona:
     """A persona for `locale` (e.g. en_GB, ru_RU, uk_UA), reproducible from `seed`."""
     import random
 
     from faker import Faker
 
-    fake = Faker(locale)
+    fake = Faker(faker_locale(locale))
     rng = random.Random(str(seed))
     fake.seed_instance(rng.getrandbits(64))
     phone = _phone(fake.phone_number())

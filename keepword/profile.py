@@ -345,7 +345,7 @@ class StoreProfile(_Strict):
     jsonld: bool = True
     interstitials: list[Action] = Field(default_factory=list)  # after every page: `if_present` a banner
     errors: list[PageSays] = Field(default_factory=list)  # pages that are the store failing ("Fatal error")
-    timeout_ms: int = Field(default=10_000, ge=100)
+    timeout_ms: int = Field(default=10_000, ge=100, le=600_000)  # Node takes past 2**31 ms as 1 ms
     wait_until: Literal["load", "domcontentloaded", "commit"] = "domcontentloaded"
     session_cookie: str | None = None
     listing: ListingPage

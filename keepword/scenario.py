@@ -84,6 +84,18 @@ class PersonaSettings(_Strict):
     locale: str | None = None
     country: str | None = None
 
+    @field_validator("locale")
+    @classmethod
+    def _faker_locale(cls, value: str | None) -> str | None:
+        """A locale Faker makes personas for: checked here, not by the first shopper at run time."""
+        from faker.config import AVAILABLE_LOCALES
+
+        if value is not None and value not in AVAILABLE_LOCALES:
+            near = sorted(x for x in AVAILABLE_LOCALES if x.split("_")[0] == value.split("_")[0].lower())[:4]
+            raise ValueError(f"no personas for locale {value!r}; use one Faker has, such as "
+                             f"{', '.join(near or ['en_GB', 'en_US', 'de_DE', 'ru_RU'])}")
+        return value
+
     @field_validator("email_domain")
     @classmethod
     def _domain(cls, value: str) -> str:
@@ -113,9 +125,11 @@ class CardSettings(_Strict):
 class Tolerances(_Strict):
     """How much difference still counts as a kept promise."""
 
-    money: Decimal = Field(default=Decimal("0"), ge=0)
-    delivery_days: int = Field(default=0, ge=0)
-    email_within_seconds: float = Field(default=120.0, gt=0)
+    # Upper bounds: a tolerance past them would keep every promise (and an infinite one broke
+    # the date arithmetic mid-run).
+    money: Decimal = Field(default=Decimal("0"), ge=0, le=Decimal(1_000_000), allow_inf_nan=False)
+    delivery_days: int = Field(default=0, ge=0, le=365)
+    email_within_seconds: float = Field(default=120.0, gt=0, le=30 * 86_400)
 
 
 ResourceType = Literal["image", "font", "media", "stylesheet", "script", "texttrack", "manifest", "other"]
@@ -139,7 +153,7 @@ class MailSettings(_Strict):
     long a shopper waits for one before leaving the claim open for `keepword follow-up`."""
 
     dir: Path | None = None
-    wait_seconds: float | None = Field(default=None, ge=0)
+    wait_seconds: float | None = Field(default=None, ge=0, le=3_600)  # a shopper waits an hour at most
 
 
 class Scenario(_Strict):

@@ -172,3 +172,33 @@ def test_store_hooks_load_by_name():
         load_hooks("journeys.base:Nope")
     with pytest.raises(BadInput, match="not a subclass"):
         load_hooks("journeys.base:load_hooks")
+
+
+def test_a_money_locale_faker_lacks_gets_personas_of_its_language():
+    """A store's money.locale (the personas' default) that Faker has no data for, such as en_SG,
+    stopped the first shopper with a harness error ("Invalid configuration for faker locale")."""
+    persona = make_persona("en_SG", "shoppers.example.test", 1)
+    assert persona == make_persona("en_GB", "shoppers.example.test", 1)
+    assert make_persona("xx_YY", "x.test", 1) == make_persona("en_US", "x.test", 1)
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("persona: {email_domain: shoppers.example.test, locale: xx_YY}",
+     "persona.locale: no personas for locale 'xx_YY'; use one Faker has"),
+    ("tolerances: {email_within_seconds: .inf}", "tolerances.email_within_seconds: Input should be less than"),
+    ("tolerances: {money: .nan}", "tolerances.money: Input should be a finite number"),
+    ("mail: {wait_seconds: .inf}", "mail.wait_seconds: Input should be less than or equal to 3600"),
+])
+def test_scenario_values_that_broke_a_run_are_refused_when_loaded(tmp_path, line, said):
+    """Each of these was accepted by `keepword check`, then hung a shopper (an infinite mail
+    wait) or stopped it with a harness error that named no file."""
+    from keepword.errors import KeepwordError
+    from keepword.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    persona = "" if line.startswith("persona:") else "persona: {email_domain: shoppers.example.test}\n"
+    store = Path(__file__).resolve().parent.parent / "scenarios" / "stores" / "demo.yaml"
+    path.write_text(f"name: s\nstore: {store}\n{persona}{line}\n", encoding="utf-8")
+    with pytest.raises(KeepwordError) as caught:
+        load_scenario(path)
+    assert "s.yaml:" in str(caught.value) and said in str(caught.value), caught.value
