@@ -43,7 +43,7 @@ class _Strict(BaseModel):
 class ClockConfig(_Strict):
     """The store clock: `speed: 3600` makes one real second one store hour; 0 stops it."""
 
-    speed: float = Field(default=1.0, ge=0)
+    speed: float = Field(default=1.0, ge=0, le=1_000_000)  # a store year in half a minute at most
     start: datetime | None = None
 
     @field_validator("start")
@@ -207,7 +207,11 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         config = StoreConfig()
         document = None
     else:
+        from keepword.filekinds import DEMO_STORE_CONFIG, wrong_kind
+
         document = load_document(path)
+        if (mistaken := wrong_kind(path, document.data, DEMO_STORE_CONFIG, "`keepword store --config`")) is not None:
+            raise mistaken
         config = document.validate(StoreConfig)
         base = Path(path).resolve().parent
         for field in ("catalogue", "ground_truth"):
@@ -229,6 +233,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
             first = exc.errors(include_url=False)[0]
             field = ".".join(str(p) for p in first["loc"]) or "(top)"
             raise BadInput(f"option {field}: {first['msg']}") from None
+    if config.ground_truth is not None and config.ground_truth.is_dir():
+        raise BadInput(f"ground_truth {config.ground_truth}: a folder; give the path of a file for the log of "
+                       "injected faults (JSON lines)")
     if path is not None:
         config._source = Path(path).resolve()
     try:

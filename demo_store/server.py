@@ -17,7 +17,7 @@ __all__ = ["ServerThread", "bind", "serve"]
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one (read it back from getsockname)."""
-    from keepword.errors import BadInput
+    from keepword.errors import BadInput, listen_error
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -28,7 +28,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror}; pick another --port (0 = any free)") from None
+        raise BadInput(listen_error(host, port, exc)) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["BadInput", "HarnessError", "KeepwordError", "LedgerBusy", "UnsafeAction", "harness_line", "shown_path"]
+__all__ = ["BadInput", "HarnessError", "KeepwordError", "LedgerBusy", "UnsafeAction", "harness_line", "listen_error", "shown_path"]
 
 
 class KeepwordError(Exception):
@@ -79,3 +79,20 @@ def shown_path(path: str | Path) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except (ValueError, OSError):
         return str(path)
+
+
+def listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why a server keepword starts (the demo store, the mail sink) cannot listen, and what to
+    change: the address or the port, which a bare `bind()` error does not say."""
+    import errno
+    import socket
+
+    where = f"cannot listen on {host}:{port}"
+    unknown = isinstance(exc, socket.gaierror) or (exc.errno is not None and exc.errno < 0)  # getaddrinfo's
+    if unknown or exc.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: {host} is not an address of this machine; give one with --host (127.0.0.1 by default)"
+    if exc.errno == errno.EADDRINUSE:
+        return f"{where}: the port is in use; pick another --port (0 = any free)"
+    if exc.errno == errno.EACCES:
+        return f"{where}: permission denied (ports below 1024 need root); pick another --port (0 = any free)"
+    return f"{where}: {exc.strerror or exc}; pick another --port (0 = any free)"

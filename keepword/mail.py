@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from keepword.errors import BadInput, HarnessError
+from keepword.errors import BadInput, HarnessError, listen_error
 
 __all__ = ["MailSinkHandle", "Mailbox", "Message", "html_text", "running_mail_sink", "save_message",
            "serve_mail_sink"]
@@ -303,6 +303,7 @@ def _prepare(directory: str | Path) -> Path:
 def running_mail_sink(directory: str | Path, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[MailSinkHandle]:
     """Run the SMTP sink in a thread for the `with` block (port 0: any free port)."""
     folder = _prepare(directory)
+    _can_listen(host, port)
     controller = _controller(folder, host, port)
     try:
         controller.start()
@@ -312,6 +313,18 @@ def running_mail_sink(directory: str | Path, *, host: str = "127.0.0.1", port: i
         yield MailSinkHandle(host, int(controller.port), folder)
     finally:
         controller.stop()
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Bad input at once: aiosmtpd reports a port in use or an unknown host only after its
+    ten-second start-up wait, and in bind()'s words."""
+    import socket
+
+    try:
+        with socket.create_server((host, port), reuse_port=False):
+            pass
+    except OSError as exc:
+        raise BadInput(listen_error(host, port, exc)) from None
 
 
 def serve_mail_sink(directory: str | Path, *, host: str = "127.0.0.1", port: int = 0,

@@ -139,3 +139,38 @@ def test_text_with_colons_is_printed_as_it_is_not_as_emoji(tmp_path):
     (folder / "x.yaml").write_text("name: x\nshopers: 1\n", encoding="utf-8")
     result = keepword("check", str(folder / "x.yaml"))
     assert result.returncode == 2 and "my:cat:notes" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (("store", "--port", "99999"), "Invalid value for '--port': Input should be less than or equal to 65535"),
+    (("mail", "--port", "-1"), "Invalid value for '--port': Input should be greater than or equal to 0"),
+    (("store", "--host", "10.9.9.9"), "cannot listen on 10.9.9.9:0: 10.9.9.9 is not an address of this machine; "
+                                      "give one with --host"),
+    (("mail", "--host", "999.1.1.1"), "999.1.1.1 is not an address of this machine"),
+    (("store", "--ground-truth", "{tmp}"), "ground_truth {tmp}: a folder; give the path of a file"),
+    (("store", "--clock-speed", "inf"), "option clock.speed: Input should be less than or equal to 1000000"),
+    (("store", "--config", "scenarios/stores/demo.yaml"), "scenarios/stores/demo.yaml: this is a store profile"),
+])
+def test_servers_refuse_bad_options_in_one_line_at_once(tmp_path, args, said):
+    """Tracebacks (an out-of-range port, a folder as the fault log), a host error that said
+    "pick another --port", a profile given as a store config read as 23 wrong fields, and a
+    mail sink that took ten seconds to say its port was in use."""
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
+    result = keepword(*args)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("keepword: error: ") and said.replace("{tmp}", str(tmp_path)) in result.stderr
+
+
+def test_a_port_in_use_is_said_at_once(tmp_path):
+    import socket
+    import time
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        for command in ("mail", "store"):
+            started = time.monotonic()
+            result = keepword(command, "--port", str(port), cwd=tmp_path)
+            assert result.returncode == 2 and result.stderr.strip() == (
+                f"keepword: error: cannot listen on 127.0.0.1:{port}: the port is in use; pick another --port (0 = any "
+                "free)"), result.stderr
+            assert time.monotonic() - started < 8, command  # aiosmtpd's own start-up wait is 10 s

@@ -14,7 +14,7 @@ from keepword.cli.app import app
 def mail_command(
     directory: Annotated[Path, typer.Option("--dir", metavar="DIR", help="Folder that keeps each message (.eml and .json).")] = Path("mail"),
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="SMTP port; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option(metavar="PORT", min=0, max=65535, help="SMTP port; 0 picks a free one.")] = 0,
 ) -> int:
     """Catch e-mails over SMTP into a folder until Ctrl-C. The first line printed is host:port.
 

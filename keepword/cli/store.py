@@ -14,9 +14,9 @@ from keepword.cli.app import app
 def store_command(
     config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="The store YAML (see scenarios/stores/demo-store.yaml).")] = None,
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port; 0 picks a free one.")] = 0,
+    port: Annotated[int, typer.Option(metavar="PORT", min=0, max=65535, help="Port; 0 picks a free one.")] = 0,
     smtp_host: Annotated[str | None, typer.Option(metavar="HOST", help="Where confirmation e-mails go (overrides mail.host).")] = None,
-    smtp_port: Annotated[int | None, typer.Option(metavar="PORT", help="SMTP port of the mail sink (overrides mail.port).")] = None,
+    smtp_port: Annotated[int | None, typer.Option(metavar="PORT", min=1, max=65535, help="SMTP port of the mail sink (overrides mail.port).")] = None,
     clock_speed: Annotated[float | None, typer.Option(metavar="X", help="Store hours per real hour, e.g. 3600 (overrides clock.speed).")] = None,
     currency: Annotated[str | None, typer.Option(metavar="CODE", help="ISO currency, e.g. GBP, RUB, UAH.")] = None,
     locale: Annotated[str | None, typer.Option(metavar="LOCALE", help="CLDR locale, e.g. en_GB, ru_RU, uk_UA.")] = None,
