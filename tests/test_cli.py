@@ -174,3 +174,22 @@ def test_a_port_in_use_is_said_at_once(tmp_path):
                 f"keepword: error: cannot listen on 127.0.0.1:{port}: the port is in use; pick another --port (0 = any "
                 "free)"), result.stderr
             assert time.monotonic() - started < 8, command  # aiosmtpd's own start-up wait is 10 s
+
+
+def test_keepwords_own_crash_is_one_line_and_exit_3_never_1(tmp_path, monkeypatch, capsys):
+    """An unexpected exception ended with Python's traceback and exit 1, the code for a broken
+    promise: a keepword bug read as a finding about the store."""
+    import keepword.cli.runs as runs
+    from keepword.cli import main
+
+    def crash(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(runs, "existing_ledger", crash)
+    assert main(["runs", "--ledger", str(tmp_path / "l.db")]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("keepword: internal error: ZeroDivisionError: division by zero; this is keepword's fault")
+    assert len(err.splitlines()) == 1
+    monkeypatch.setenv("KEEPWORD_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["runs", "--ledger", str(tmp_path / "l.db")])

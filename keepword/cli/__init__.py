@@ -9,6 +9,7 @@ the documented exit code (`keepword.cli.app.EXIT_CODES`).
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -47,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         if line := _usage_line(exc):  # (none after the help that `keepword` alone prints)
             err_console.print(f"keepword: error: {line}", markup=False, highlight=False, soft_wrap=True)
         code = int(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # keepword's own bug: never exit 1, which says the store broke a promise
+        if os.environ.get("KEEPWORD_DEBUG"):
+            raise
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        err_console.print(f"keepword: internal error: {type(exc).__name__}{': ' + said if said else ''}; this is "
+                          "keepword's fault, not the store's: run again with KEEPWORD_DEBUG=1 for the traceback "
+                          "and report it", markup=False, highlight=False, soft_wrap=True)
+        code = 3
     else:
         code = result if isinstance(result, int) else 0
         if code == 130:  # Typer turns Ctrl-C inside a command into a plain return of 130

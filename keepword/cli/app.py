@@ -24,7 +24,8 @@ Exit codes (every command):
        ledger, or an unsafe action refused (the message names the file, line
        and field)
   3    harness errors only: keepword could not observe the store (never a
-       broken promise), or the ledger stayed locked by another process
+       broken promise), the ledger stayed locked by another process, or
+       keepword itself failed (an internal error)
   4    nothing broken and no harness error, but checkout was skipped: orders
        are not allowed on the store's host
   130  interrupted (Ctrl-C or SIGTERM); the run is marked interrupted in the
