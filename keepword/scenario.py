@@ -209,13 +209,14 @@ class Scenario(_Strict):
         return profile
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario; the store profile path is resolved from its folder."""
+def load_scenario(path: str | Path, taker: str = "`keepword shop`") -> Scenario:
+    """Load and validate a scenario; the store profile path is resolved from its folder.
+    `taker` is the command named when the file is of another kind."""
     from keepword.filekinds import SHOP_SCENARIO, wrong_kind
     from keepword.loading import load_document
 
     document = load_document(path)
-    mistaken = wrong_kind(path, document.data, SHOP_SCENARIO, "`keepword shop`")
+    mistaken = wrong_kind(path, document.data, SHOP_SCENARIO, taker)
     if mistaken is not None:
         raise mistaken
     scenario = document.validate(Scenario)

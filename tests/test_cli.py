@@ -193,3 +193,17 @@ def test_keepwords_own_crash_is_one_line_and_exit_3_never_1(tmp_path, monkeypatc
     monkeypatch.setenv("KEEPWORD_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         main(["runs", "--ledger", str(tmp_path / "l.db")])
+
+
+def test_follow_up_names_itself_and_refuses_a_mail_folder_that_is_not_there(tmp_path):
+    ledger_path = tmp_path / "ledger.db"
+    with open_ledger(ledger_path) as ledger, ledger.running("simulate", scenario="scenarios/baseline.yaml"):
+        pass
+    wrong = keepword("follow-up", "scenarios/baseline.yaml", "--ledger", ledger_path)
+    assert wrong.returncode == 2 and "`keepword follow-up` takes a shop scenario" in wrong.stderr, wrong.stderr
+    missing = keepword("follow-up", "--mail-dir", tmp_path / "nowhere", "--ledger", ledger_path)
+    assert missing.returncode == 2 and missing.stderr.strip() == (
+        f"keepword: error: --mail-dir {tmp_path / 'nowhere'}: no such folder; give the folder the store's e-mails "
+        "arrive in"), missing.stderr
+    with open_ledger(ledger_path) as ledger:
+        assert [r.kind for r in ledger.runs()] == ["simulate"]  # refused before any run was recorded

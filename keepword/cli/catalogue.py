@@ -26,7 +26,7 @@ def _scenario(path: Path) -> Scenario:
 
         load_profile(path)  # its own errors, with its own lines
         return scenario_for_profile(path)
-    return load_scenario(path)
+    return load_scenario(path, taker="`keepword catalogue`")
 
 
 @contextmanager

@@ -29,11 +29,14 @@ def follow_up_command(
     input, 3 harness errors only.
     """
     from journeys.followup import follow_up
+    from keepword.errors import BadInput
     from keepword.ledger import open_ledger
     from keepword.scenario import load_scenario
 
     existing_ledger(ledger, first="`keepword shop`")
-    loaded = load_scenario(scenario) if scenario is not None else None
+    if mail_dir is not None and not mail_dir.is_dir():
+        raise BadInput(f"--mail-dir {mail_dir}: no such folder; give the folder the store's e-mails arrive in")
+    loaded = load_scenario(scenario, taker="`keepword follow-up`") if scenario is not None else None
     with open_ledger(ledger) as book:
         result = follow_up(book, scenario=loaded, mail_dir=mail_dir, progress=progress)
     for message in result.store_messages[:5]:
