@@ -88,3 +88,6 @@ def test_bad_addresses(tmp_path, capsys):
     assert err == (f"keepword: error: draft: http://127.0.0.1:{port}/ refused the connection: the store is not "
                    "running. Start it, or check the address and port you gave draft"), err
     assert not (tmp_path / "x.yaml").exists()
+    assert main(["draft", f"http://127.0.0.1:{port}/", "-o", str(tmp_path)]) == 2  # a folder: before any browsing
+    assert capsys.readouterr().err.strip() == (f"keepword: error: -o {tmp_path}: a folder; give the path of the "
+                                               f"profile to write, e.g. {tmp_path / 'store.yaml'}")

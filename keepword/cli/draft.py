@@ -27,7 +27,10 @@ def draft_command(
     3 the store could not be read (not running, no product cards found).
     """
     from journeys.tooling.draft import draft
+    from keepword.errors import BadInput
 
+    if output is not None and output.is_dir():  # said before the store is read, not after
+        raise BadInput(f"-o {output}: a folder; give the path of the profile to write, e.g. {output / 'store.yaml'}")
     result = draft(url, out=output, checkout=checkout)
     if output is None:
         console.print(result.text, markup=False, highlight=False, soft_wrap=True, end="")
