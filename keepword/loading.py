@@ -154,8 +154,12 @@ def load_document(path: str | Path) -> Document:
         line = mark.line + 1 if mark else 1
         problem = exc.problem or exc.context or "YAML syntax error"
         raise BadInput(f"{p}:{line}: YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, other control characters)
+        line = text[: exc.position].count("\n") + 1
+        raise BadInput(f"{p}:{line}: a control character (U+{exc.character:04X}) that YAML does not allow; "
+                       "remove it (is this a text file?)") from None
     except yaml.YAMLError as exc:
-        raise BadInput(f"{p}: YAML error: {exc}") from None
+        raise BadInput(f"{p}: YAML error: {' '.join(str(exc).split())}") from None
     except RecursionError:  # the pure-Python parser (no libyaml) recurses once per nesting level
         raise BadInput(f"{p}: nested more than {MAX_DEPTH} levels deep; keepword's YAML files are "
                        "flat: check the brackets and indentation") from None
@@ -248,6 +252,11 @@ def _walk(
             key_line = int(key_node.start_mark.line) + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise BadInput(f"{path}:{key_line}: {field}: a key must be a plain name, not a list or mapping")
+            if key_node.tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"):  # `~:`, `yes:`, `off:`
+                dotted = ".".join(str(x) for x in (*where, key_node.value or "~"))
+                raise BadInput(f"{path}:{key_line}: {dotted}: YAML reads this key as "
+                               f"{'null' if key_node.tag.endswith('null') else 'true or false'}, not a name; "
+                               f"quote it ('{key_node.value}':) or check its spelling")
             key = key_node.value
             if key in seen:
                 dotted = ".".join(str(x) for x in (*where, key))

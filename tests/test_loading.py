@@ -83,3 +83,22 @@ def test_yaml_cannot_build_python_objects(tmp_path):
     path = _write(tmp_path, "name: !!python/object/apply:os.system ['true']\nstore: {url: x}\n")
     with pytest.raises(BadInput, match="YAML syntax error"):
         load_model(path, Scenario)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("name: x\nshop\x00ers: 1\n", "f.yaml:2: a control character (U+0000) that YAML does not allow; remove it"),
+    ("name: x\nseed: 1\n~: 3\n", "f.yaml:3: ~: YAML reads this key as null, not a name; quote it ('~':)"),
+    ("name: x\nseed: 1\nyes: 3\n", "f.yaml:3: yes: YAML reads this key as true or false, not a name"),
+])
+def test_keys_and_characters_yaml_reads_otherwise_are_named_at_their_line(tmp_path, text, said):
+    """A NUL was reported over two lines by character position; `~:` and `yes:` at line 1 as the
+    fields "None" and "1"."""
+    from keepword.errors import BadInput
+    from keepword.loading import load_document
+
+    path = tmp_path / "f.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_document(path)
+    message = str(caught.value)
+    assert message.startswith(str(tmp_path / said.split(":")[0])) and said in message and "\n" not in message, message
