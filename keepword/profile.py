@@ -382,4 +382,9 @@ def load_profile(path: str | Path) -> StoreProfile:
         spec = profile.demo_store.model_copy(
             update={"config": Path(path).resolve().parent / profile.demo_store.config})
         update["demo_store"] = spec
+    config = update["demo_store"].config if "demo_store" in update else (
+        profile.demo_store.config if profile.demo_store else None)
+    if config is not None and not config.is_file():  # `check` said ok, then `shop` named no line
+        raise document.error(("demo_store", "config"), f"no demo-store config at {config}; check the path "
+                             "(a relative one starts from the profile's folder)")
     return profile.model_copy(update=update)

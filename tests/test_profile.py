@@ -202,3 +202,16 @@ def test_scenario_values_that_broke_a_run_are_refused_when_loaded(tmp_path, line
     with pytest.raises(KeepwordError) as caught:
         load_scenario(path)
     assert "s.yaml:" in str(caught.value) and said in str(caught.value), caught.value
+
+
+def test_a_demo_store_config_that_is_not_there_is_named_at_its_line(tmp_path):
+    from keepword.errors import BadInput
+    from keepword.profile import load_profile
+
+    demo = Path(__file__).resolve().parent.parent / "scenarios" / "stores" / "demo.yaml"
+    path = tmp_path / "p.yaml"
+    path.write_text(demo.read_text(encoding="utf-8").replace(
+        "demo_store: {restock: 500}", "demo_store: {restock: 500, config: nope.yaml}"), encoding="utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_profile(path)
+    assert str(caught.value).startswith(f"{path}:7: demo_store.config: no demo-store config at {tmp_path / 'nope.yaml'}")
