@@ -207,3 +207,13 @@ def test_follow_up_names_itself_and_refuses_a_mail_folder_that_is_not_there(tmp_
         "arrive in"), missing.stderr
     with open_ledger(ledger_path) as ledger:
         assert [r.kind for r in ledger.runs()] == ["simulate"]  # refused before any run was recorded
+
+
+def test_demo_leaves_a_foreign_ledger_db_alone_and_names_its_own_option(tmp_path):
+    (tmp_path / "ledger.db").write_text("hello", encoding="utf-8")
+    result = keepword("demo", "--out", tmp_path)
+    assert result.returncode == 2 and result.stderr.strip() == (
+        f"keepword: error: {tmp_path / 'ledger.db'}: not an SQLite database, so not a keepword ledger; keepword "
+        "leaves it as it is: give demo another --out folder"), result.stderr  # it said "pick another --ledger"
+    assert (tmp_path / "ledger.db").read_text(encoding="utf-8") == "hello"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db"]

@@ -173,7 +173,11 @@ def run_demo(
         if not needed.exists():
             raise BadInput(f"{needed}: missing; `keepword demo` runs from a keepword checkout")
 
-    _rotate(out / "ledger.db")
+    try:
+        _rotate(out / "ledger.db")
+    except BadInput as exc:  # its advice names --ledger, which demo does not have
+        said = str(exc).split("; keepword leaves it as it is")[0]
+        raise BadInput(f"{said}; keepword leaves it as it is: give demo another --out folder") from None
     work = out / "work" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     run_ids: list[int] = []
     with open_ledger(out / "ledger.db") as ledger:
