@@ -321,7 +321,8 @@ def _can_listen(host: str, port: int) -> None:
     import socket
 
     try:
-        with socket.create_server((host, port), reuse_port=False):
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]  # ::1 as well as 127.0.0.1
+        with socket.create_server((host, port), family=family):
             pass
     except OSError as exc:
         raise BadInput(listen_error(host, port, exc)) from None
