@@ -253,7 +253,8 @@ def select_runs(ledger: Ledger, run_ids: Sequence[int] | None) -> list[Run]:
     if run_ids is None or len(run_ids) == 0:
         return ledger.runs()
     wanted = list(dict.fromkeys(int(r) for r in run_ids))
-    found = ledger.runs(wanted)
+    # An id SQLite cannot hold (over 2**63 - 1) names no run: say so, as for any other.
+    found = ledger.runs([r for r in wanted if -(2**63) <= r < 2**63])
     missing = sorted(set(wanted) - {r.id for r in found})
     if missing:
         known = ", ".join(str(r.id) for r in ledger.runs()) or "none yet"

@@ -133,6 +133,24 @@ def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -
     return path
 
 
+def _damaged_ledgers(tmp: Path) -> None:
+    """damaged.db: keepword's header, junk over every page after the first; bad-json.db: a claim
+    row whose value is not JSON (written past keepword, as a stray `sqlite3` shell would)."""
+    for name in ("damaged.db", "bad-json.db"):
+        with open_ledger(tmp / name) as book, book.running("shop") as run:
+            claim = Claim("price", "SKU-1", Money.of("1.99", "GBP"), step="product")
+            book.write(run.id, claim, Verdict(claim.id, "kept", expected=claim.value, actual=claim.value))
+    with (tmp / "damaged.db").open("r+b") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(4096)
+        handle.write(b"\xde\xad" * ((size - 4096) // 2))
+    db = sqlite3.connect(tmp / "bad-json.db", isolation_level=None)
+    db.execute("INSERT INTO claims (id, run_id, kind, subject, value, source, step, made_at) "
+               "VALUES ('x1', 1, 'price', 'SKU-2', '{bad', 'page', 'product', '2026-11-30T10:00:00+00:00')")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of hostile files, made once."""
@@ -164,6 +182,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _profile(tmp, "javascript-page.yaml", "url: /basket", "url: 'javascript:alert(1)'")
     _profile(tmp, "file-base.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nbase_url: file:///etc/passwd")
     _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
+    _damaged_ledgers(tmp)
     _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
     _scenario(tmp, "good.yaml")
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
@@ -242,6 +261,16 @@ CASES = {
                                    ("text", "notes.db", "not an SQLite database"),
                                    ("sqlite", "plain.db", "an SQLite database without keepword's tables"),
                                    ("other-app", "geo.gpkg", r"an SQLite database of another application \(application_id 0x47504b47\)"))},
+    # keepword's header over contents it cannot read: said, never repaired
+    **{f"{command}-damaged": Case(f"{args} --ledger {{f}}/damaged.db", 2,
+                                  r"damaged\.db: the ledger is damaged \(database disk image is malformed\); "
+                                  r"keepword leaves it as it is: restore it from a copy", untouched=("damaged.db",))
+       for command, args in (("runs", "runs"), ("report", "report --out {f}/report"))},
+    "report-bad-json": Case("report --out {f}/report --ledger {f}/bad-json.db", 2,
+                            r"bad-json\.db: the ledger is damaged \(claims row x1: value is not valid JSON\)",
+                            untouched=("bad-json.db",)),
+    "report-huge-run-id": Case("report 99999999999999999999999 --out {f}/report --ledger {ledger}", 2,
+                               r"no run 99999999999999999999999 in .*ledger\.db \(runs there: 1\)"),
     "runs-missing": Case("runs --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     "report-missing": Case("report --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     # keepword check: everything that can be known without a browser

@@ -70,6 +70,30 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def _damaged_code(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def damaged(path: str, detail: str) -> BadInput:
+    """The one line for a ledger whose header is keepword's but whose contents are not readable
+    (pages overwritten, a row that is not what keepword wrote). Never repaired: it is left as it is."""
+    return BadInput(
+        f"{path}: the ledger is damaged ({detail}); keepword leaves it as it is: restore it from a "
+        "copy (or try `sqlite3 FILE .recover` on a copy), or pick another --ledger path"
+    )
+
+
+def _json(path: str, table: str, row: sqlite3.Row, column: str) -> Any:
+    try:
+        return json.loads(row[column])
+    except (TypeError, ValueError):
+        where = f"row {row['id']}" if "id" in row.keys() else "a row"
+        raise damaged(path, f"{table} {where}: {column} is not valid JSON") from None
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], sqlite3.Cursor]:
     return lambda db: db.executescript(sql)
 
@@ -102,6 +126,9 @@ class SqliteLedger(Ledger):
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("PRAGMA foreign_keys=ON")
             self._version = self._patiently(self._read_version)
+        except BadInput:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
@@ -131,8 +158,10 @@ class SqliteLedger(Ledger):
         while True:
             try:
                 return action()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
+            except sqlite3.DatabaseError as exc:
+                if _damaged_code(exc):
+                    raise damaged(self.path, str(exc)) from None
+                if not isinstance(exc, sqlite3.OperationalError) or not _busy(exc):
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -241,19 +270,23 @@ class SqliteLedger(Ledger):
         if run_ids is not None:
             sql += f" WHERE r.id IN ({', '.join('?' for _ in run_ids)})"
             args = tuple(run_ids)
-        return [
-            Run(
+        return [self._run_of(row) for row in self._rows(sql + " ORDER BY r.id", args)]
+
+    def _run_of(self, row: sqlite3.Row) -> Run:
+        params = _json(self.path, "runs", row, "params")
+        try:
+            return Run(
                 id=row["id"],
                 kind=row["kind"],
                 scenario=row["scenario"],
-                params=json.loads(row["params"]),
+                params=params,
                 started_at=datetime.fromisoformat(row["started_at"]),
                 ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
                 outcome=row["outcome"],
                 reason=row["reason"],
             )
-            for row in self._rows(sql + " ORDER BY r.id", args)
-        ]
+        except (TypeError, ValueError) as exc:
+            raise damaged(self.path, f"runs row {row['id']}: {exc}") from None
 
     def _select(
         self, table: str, run_ids: Sequence[int] | None, where: str = "", args: tuple[Any, ...] = ()
@@ -265,7 +298,8 @@ class SqliteLedger(Ledger):
         sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
         rows = self._rows(sql + " ORDER BY rowid", args)
         as_json = _JSON_COLUMNS.get(table, set())
-        return [{k: (json.loads(row[k]) if k in as_json else row[k]) for k in row.keys()} for row in rows]
+        return [{k: (_json(self.path, table, row, k) if k in as_json else row[k]) for k in row.keys()}
+                for row in rows]
 
     # Indexed versions of queries the base class answers by scanning, for ledgers of many runs.
     def open_claims(self, kinds: Iterable[str] | None = None) -> list[Claim]:
