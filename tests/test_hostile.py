@@ -133,6 +133,16 @@ def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -
     return path
 
 
+FEED_ROWS = {
+    "nan": b"K-2\tMug\t/product/K-2\tNaN GBP\tin_stock",
+    "infinity": b"K-2\tMug\t/product/K-2\tInfinity GBP\tin_stock",
+    "huge": b"K-2\tMug\t/product/K-2\t1e999999 GBP\tin_stock",
+    "javascript": b"K-2\tMug\tjavascript:alert(1)\t2.99 GBP\tin_stock",
+    "file": b"K-2\tMug\tfile:///robots.txt\t2.99 GBP\tin_stock",
+    "latin1": "K-2\tCaf\u00e9 mug\t/product/K-2\t2.99 GBP\tin_stock".encode("latin-1"),
+}
+
+
 def _damaged_ledgers(tmp: Path) -> None:
     """damaged.db: keepword's header, junk over every page after the first; bad-json.db: a claim
     row whose value is not JSON (written past keepword, as a stray `sqlite3` shell would)."""
@@ -183,6 +193,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _profile(tmp, "file-base.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nbase_url: file:///etc/passwd")
     _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
     _damaged_ledgers(tmp)
+    for name, row in FEED_ROWS.items():  # a catalogue feed with one bad row 3, and a profile reading it
+        (tmp / "stores" / f"feed-{name}.tsv").write_bytes(
+            b"id\ttitle\tlink\tprice\tavailability\nK-1\tKettle\t/product/K-1\t24.99 GBP\tin_stock\n" + row + b"\n")
+        _profile(tmp, f"feed-{name}.yaml", "feed: /feed.xml", f"feed: feed-{name}.tsv")
     _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
     _scenario(tmp, "good.yaml")
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
@@ -271,6 +285,21 @@ CASES = {
                             untouched=("bad-json.db",)),
     "report-huge-run-id": Case("report 99999999999999999999999 --out {f}/report --ledger {ledger}", 2,
                                r"no run 99999999999999999999999 in .*ledger\.db \(runs there: 1\)"),
+    # catalogue feeds: a row keepword cannot read is named, before anything is checked
+    **{f"feed-{name}": Case(f"catalogue {{f}}/stores/feed-{name}.yaml --base-url http://127.0.0.1:9/ --no-progress "
+                            "--ledger {ledger}", 2, rf"feed-{name}\.tsv:3: {message}", untouched=(f"stores/feed-{name}.tsv",))
+       for name, message in (("nan", r"price: 'NaN GBP' is not a price such as '24\.99 GBP'; fix the feed row"),
+                             ("infinity", r"price: 'Infinity GBP' is not a price"),
+                             ("huge", r"price: '1e999999 GBP' is not a price"),
+                             ("javascript", r"link: 'javascript:alert\(1\)': keepword shops http:// and https:// pages only"),
+                             ("file", r"link: 'file:///robots\.txt': keepword shops http:// and https:// pages only"),
+                             ("latin1", r"not UTF-8 text \(invalid continuation byte\); save the feed as UTF-8"))},
+    # options are checked before a ledger is opened, so a new --ledger path is not created
+    "catalogue-bad-source": Case("catalogue {f}/stores/demo.yaml --source bogus --no-progress "
+                                 "--ledger {f}/nothing-here.db", 2, r"--source 'bogus': one of feed, sitemap, listing"),
+    "catalogue-bad-base-url": Case("catalogue {f}/stores/demo.yaml --base-url file:///etc/passwd --no-progress "
+                                   "--ledger {f}/nothing-here.db", 2,
+                                   r"--base-url 'file:///etc/passwd': keepword shops http:// and https:// stores only"),
     "runs-missing": Case("runs --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     "report-missing": Case("report --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     # keepword check: everything that can be known without a browser
@@ -342,7 +371,7 @@ def test_hostile_input_is_one_line_and_its_exit_code_in_bounded_time_and_memory(
     for file, print_before in untouched.items():
         assert fingerprint(files / file) == print_before, f"{file} was changed"
     if missing_before:
-        assert not (files / "nothing-here.db").exists(), "a read-only command created a ledger"
+        assert not (files / "nothing-here.db").exists(), "a command given bad input created a ledger"
     if case.at is not None:  # the line named is the line that is wrong
         where = re.match(r"keepword: error: (\S+?):(\d+):", lines[0])
         assert where is not None, lines[0]
