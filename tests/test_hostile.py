@@ -22,6 +22,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,6 +194,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _profile(tmp, "file-base.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nbase_url: file:///etc/passwd")
     _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
     _damaged_ledgers(tmp)
+    open_ledger(tmp / "future.db").close()
+    future = sqlite3.connect(tmp / "future.db", isolation_level=None)
+    future.execute("PRAGMA journal_mode=DELETE")
+    future.execute("PRAGMA user_version=99")
+    future.close()
     for name, row in FEED_ROWS.items():  # a catalogue feed with one bad row 3, and a profile reading it
         (tmp / "stores" / f"feed-{name}.tsv").write_bytes(
             b"id\ttitle\tlink\tprice\tavailability\nK-1\tKettle\t/product/K-1\t24.99 GBP\tin_stock\n" + row + b"\n")
@@ -300,6 +306,10 @@ CASES = {
     "catalogue-bad-base-url": Case("catalogue {f}/stores/demo.yaml --base-url file:///etc/passwd --no-progress "
                                    "--ledger {f}/nothing-here.db", 2,
                                    r"--base-url 'file:///etc/passwd': keepword shops http:// and https:// stores only"),
+    # a ledger from a newer keepword, in rollback-journal mode: refused before any write (not even WAL)
+    "simulate-future": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{f}}/future.db", 2,
+                            r"future\.db: ledger schema v99 is newer than this keepword \(v\d+\); upgrade keepword",
+                            untouched=("future.db",)),
     "runs-missing": Case("runs --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     "report-missing": Case("report --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     # keepword check: everything that can be known without a browser
@@ -606,3 +616,64 @@ def test_the_guard_refusal_names_the_blocked_request(tmp_path):
     with open_ledger(ledger, read_only=True) as book:
         (run,) = book.runs()
         assert run.status == "failed" and run.reason is not None and run.reason.startswith("UnsafeAction: blocked: POST")
+
+
+# -- read-only ledgers and folders -------------------------------------------------------------------
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A folder holding a ledger with one complete run, made read-only: a read-only bind mount
+    when running as root (root ignores permission bits), else chmod 555 on the folder and 444 on
+    the file."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with open_ledger(folder / "ledger.db") as book, book.running("shop", scenario="scenarios/demo.yaml"):
+        pass
+    if os.geteuid() != 0:
+        (folder / "ledger.db").chmod(0o444)
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    source = tmp_path / "source"
+    folder.rename(source)
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder as root here: {mounted.stderr.decode().strip()}")
+    try:
+        remounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True)
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {remounted.stderr.decode().strip()}")
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_ledger_is_read_by_report_and_runs_and_refused_by_writers(read_only: Path, tmp_path: Path) -> None:
+    ledger = read_only / "ledger.db"
+    before = fingerprint(ledger)
+    runs = measured(["runs", "--ledger", str(ledger)], cwd=tmp_path)
+    assert runs.code == 0, runs.stderr
+    assert "\tshop\tscenarios/demo.yaml\t" in runs.stdout and "\tcomplete\t" in runs.stdout
+    report = measured(["report", "--ledger", str(ledger), "--out", str(tmp_path / "report")], cwd=tmp_path)
+    assert report.code == 0, report.stderr
+    assert (tmp_path / "report" / "summary.json").exists()
+    written = measured(["simulate", SIM, "--replications", "1", "--processes", "1", "--no-progress",
+                        "--ledger", str(ledger)], cwd=tmp_path)
+    assert written.code == 2
+    assert written.stderr.strip().splitlines() == [
+        f"keepword: error: {ledger}: the ledger is read-only (the file, its folder or the file system); this "
+        "command writes a run to it: make it writable, or copy it somewhere writable and pass that as --ledger "
+        "(`keepword report` and `keepword runs` read it as it is)"]
+    assert fingerprint(ledger) == before
+
+
+def test_a_new_ledger_in_a_read_only_folder_is_one_line(read_only: Path, tmp_path: Path) -> None:
+    for path in (read_only / "new.db", read_only / "deeper" / "new.db"):
+        made = measured(["catalogue", str(DEMO_PROFILE), "--base-url", "http://127.0.0.1:9/", "--no-progress",
+                         "--ledger", str(path)], cwd=tmp_path)
+        assert made.code == 2, made.stderr
+        [line] = made.stderr.strip().splitlines()
+        assert line.startswith(f"keepword: error: {path}: cannot create a ledger here ("), line
+        assert line.endswith("pick a --ledger path in a folder you can write to (or KEEPWORD_LEDGER)"), line
+    assert sorted(p.name for p in read_only.iterdir()) == ["ledger.db"]

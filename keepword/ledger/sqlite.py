@@ -77,6 +77,22 @@ def _damaged_code(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(exc) or "not a database" in str(exc)
 
 
+def _cannot_open(exc: sqlite3.DatabaseError) -> bool:
+    """SQLITE_READONLY or SQLITE_CANTOPEN: a file (or its folder) keepword may not write."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+    return "readonly" in str(exc) or "unable to open" in str(exc)
+
+
+def _read_only(path: str) -> BadInput:
+    return BadInput(
+        f"{path}: the ledger is read-only (the file, its folder or the file system); this command "
+        "writes a run to it: make it writable, or copy it somewhere writable and pass that as --ledger "
+        "(`keepword report` and `keepword runs` read it as it is)"
+    )
+
+
 def damaged(path: str, detail: str) -> BadInput:
     """The one line for a ledger whose header is keepword's but whose contents are not readable
     (pages overwritten, a row that is not what keepword wrote). Never repaired: it is left as it is."""
@@ -116,22 +132,43 @@ class SqliteLedger(Ledger):
                     raise BadInput(f"{file}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
                 create_ledger_file(file, MIGRATIONS)
                 state = ledger_file_state(file)  # another process may have made it first
-            mode = "ro" if read_only and not os.access(file, os.W_OK) else "rw"
+            writable = os.access(file, os.W_OK) and os.access(file.resolve().parent, os.W_OK)
+            if not read_only and not writable:
+                raise _read_only(self.path)
+            mode = "ro" if read_only and not writable else "rw"
             self._db = self._connect(file.resolve().as_uri() + f"?mode={mode}", uri=True)
         try:
             if read_only:
                 self._db.execute("PRAGMA query_only=ON")  # SQLite itself refuses every write
-            else:
+            self._version = self._patiently(self._read_version)
+            # The schema version first: a ledger from a newer keepword is refused below before
+            # anything is written to it (not even the switch to WAL).
+            if not read_only and self._version <= len(MIGRATIONS):
                 self._patiently(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("PRAGMA foreign_keys=ON")
-            self._version = self._patiently(self._read_version)
         except BadInput:
             self._db.close()
             raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
+            if read_only and self.path != ":memory:" and _cannot_open(exc):
+                # A WAL ledger on a read-only file system (or in a folder keepword cannot write
+                # to) cannot have its -shm made beside it; nothing can write it there either, so
+                # it is read as an immutable file.
+                self._db = self._connect(Path(self.path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+                try:
+                    self._version = self._read_version()
+                except sqlite3.DatabaseError as again:
+                    self._db.close()
+                    if _damaged_code(again):
+                        raise damaged(self.path, str(again)) from None
+                    raise BadInput(f"{self.path}: cannot read the ledger ({again}); check its permissions, "
+                                   "or pick another --ledger path") from None
+            elif _cannot_open(exc):
+                raise _read_only(self.path) from None
+            else:
+                raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
         if self._version > len(MIGRATIONS):
             self._db.close()
             raise BadInput(
