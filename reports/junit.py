@@ -5,9 +5,11 @@ CI systems already know how to show JUnit, and they draw the same line keepword 
 *failure* is the thing under test misbehaving (a broken promise, or a store error: the store
 failing in front of the customer), an *error* is the test itself unable to run (a harness error). A journey with no claims and no errors is *skipped*; open and
 inconclusive claims pass, noted in `system-out`. One `testsuite` per shopper run; harness
-failures that belong to no journey get a test case of their own, named after their step. Test
+failures that belong to no journey get a test case of their own, named after their step. A run
+keepword could not complete (failed, interrupted, or never ended) gets a test case named after
+the run with an *error* that says why, so a run cut off early can never read as a clean pass. Test
 case names are stable across runs (journey name and shopper), so CI can track their history.
-Model runs are predictions, not tests, and are left out.
+Model runs are predictions, not tests, and are left out (but for a model run that did not complete).
 
 Times are what the ledger can vouch for: a journey's case runs from its start to the last claim
 or harness error it recorded in its own run (a later follow-up does not stretch it); a suite
@@ -23,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reports.scoring import JourneyScore, Scorecard, ScoredClaim, ScoredFailure, ScoredStoreError
-from reports.summary import format_value
+from reports.summary import format_value, unfinished_line
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -123,7 +125,8 @@ def junit_xml(card: Scorecard) -> ET.Element:
         if f.failure.journey_id not in journey_ids:
             orphans[f.run_id].append(f)
     for run in card.runs:
-        if run.id not in by_run and run.id not in orphans:
+        finished = run.status == "complete"
+        if run.id not in by_run and run.id not in orphans and finished:
             continue
         suite = ET.SubElement(
             root, "testsuite",
@@ -140,6 +143,13 @@ def junit_xml(card: Scorecard) -> ET.Element:
                   j.store_errors)
         for f in orphans.get(run.id, []):
             _case(suite, f"keepword.{run.kind}", f"harness: {f.failure.step}", [], [f], counts)
+        if not finished:
+            case = ET.SubElement(suite, "testcase", classname=f"keepword.{run.kind}", name=f"run {run.id}",
+                                 time=_seconds(run.started_at, run.ended_at))
+            ET.SubElement(case, "error", type=f"run_{run.status}",
+                          message=_clean(unfinished_line(run))).text = _clean(unfinished_line(run))
+            counts["tests"] += 1
+            counts["errors"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

@@ -215,6 +215,18 @@ class Scorecard:
             groups[c.run_id].append(c.status)
         return {run_id: Rate.of(groups[run_id]) for run_id in sorted(groups)}
 
+    @property
+    def unfinished(self) -> list[Run]:
+        """Runs keepword could not complete (failed, interrupted, or incomplete: killed, or still
+        going): whatever they recorded is scored, and each counts as one harness error of its own,
+        so that a run cut off after a few kept promises never reads as a clean pass."""
+        return [r for r in self.runs if r.status != "complete"]
+
+    @property
+    def harness_errors(self) -> int:
+        """The harness failures recorded, plus one for each run keepword could not complete."""
+        return len(self.failures) + len(self.unfinished)
+
     def failures_by_step(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for f in self.failures:
@@ -241,7 +253,8 @@ def select_runs(ledger: Ledger, run_ids: Sequence[int] | None) -> list[Run]:
     if run_ids is None or len(run_ids) == 0:
         return ledger.runs()
     wanted = list(dict.fromkeys(int(r) for r in run_ids))
-    found = ledger.runs(wanted)
+    # An id SQLite cannot hold (over 2**63 - 1) names no run: say so, as for any other.
+    found = ledger.runs([r for r in wanted if -(2**63) <= r < 2**63])
     missing = sorted(set(wanted) - {r.id for r in found})
     if missing:
         known = ", ".join(str(r.id) for r in ledger.runs()) or "none yet"

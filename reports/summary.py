@@ -19,7 +19,7 @@ from reports.model import FIGURE_NAMES, Config, ModelRun
 from reports.problems import fix_first
 from reports.scoring import JOURNEY_ORDER, Rate, Scorecard, ScoredClaim
 
-__all__ = ["FORMAT", "exit_code", "format_value", "rate_dict", "summarise"]
+__all__ = ["FORMAT", "exit_code", "format_value", "rate_dict", "summarise", "unfinished_line"]
 
 # 2: "fix_first" replaces "worst_skus"; store errors; steps are where claims were decided.
 FORMAT = "keepword-summary/2"
@@ -77,6 +77,17 @@ def _run_dict(run: Run) -> dict[str, Any]:
         # with no browser, or recorded before keepword kept it)
         "browser": browser if isinstance(browser := run.params.get("browser"), str) else None,
     }
+
+
+def unfinished_line(run: Run) -> str:
+    """"run 3 (shop) failed: HarnessError: ...": a run keepword could not complete, in one line."""
+    why = {"incomplete": "never ended (killed, or still going)"}.get(run.status, run.status)
+    return f"run {run.id} ({run.kind}) {why}" + (f": {run.reason}" if run.reason else "")
+
+
+def _unfinished_dict(run: Run) -> dict[str, Any]:
+    return {"run": run.id, "kind": run.kind, "status": run.status, "reason": run.reason,
+            "message": unfinished_line(run)}
 
 
 def _evidence(ledger: Ledger, *ids: str | None) -> list[Evidence]:
@@ -146,9 +157,11 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
     journey_names = {j.journey.id: j.journey.name for j in card.journeys}
     outcomes = card.journey_outcomes()
     return {
-        "overall": {**rate_dict(card.overall), "harness_errors": len(card.failures),
+        "overall": {**rate_dict(card.overall), "harness_errors": card.harness_errors,
                     "store_errors": len(card.store_errors)},
-        "harness_errors": len(card.failures),
+        "harness_errors": card.harness_errors,
+        # runs keepword could not complete, each also one of harness_errors
+        "unfinished_runs": [_unfinished_dict(r) for r in card.unfinished],
         "skipped": sum(j.skipped is not None for j in card.journeys),
         "store_errors": len(card.store_errors),
         "journeys": {
@@ -291,14 +304,18 @@ def summarise(
 
 def exit_code(card: Scorecard, gates: list[GateResult]) -> int:
     """`keepword report`'s exit code, by the rule every command follows: 1 when the runs
-    reported on hold a broken promise or a store error, else 3 when they hold harness errors,
-    else 0. With --fail-under gates the gates judge the promises instead (1 when one is missed,
-    so a store may keep 95% and pass), while a store error, which no rate holds, still gives 1.
-    Model runs never decide it: predictions are not findings."""
+    reported on hold a broken promise or a store error, else 3 when they hold harness errors
+    or a run keepword could not complete (failed, interrupted, incomplete), else 0. With
+    --fail-under gates the gates judge the promises instead (1 when one is missed, so a store
+    may keep 95% and pass), while a store error, which no rate holds, still gives 1, and a run
+    keepword could not complete still gives 3 when every gate is met: what it did not check
+    cannot pass. Model runs' predictions never decide it; a model run that did not complete does."""
     if card.store_errors:
         return 1
     if gates:
-        return 1 if any(not g.met for g in gates) else 0
+        if any(not g.met for g in gates):
+            return 1
+        return 3 if card.unfinished else 0
     if card.overall.broken:
         return 1
-    return 3 if card.failures else 0
+    return 3 if card.harness_errors else 0

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,34 @@ def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -
     return path
 
 
+FEED_ROWS = {
+    "nan": b"K-2\tMug\t/product/K-2\tNaN GBP\tin_stock",
+    "infinity": b"K-2\tMug\t/product/K-2\tInfinity GBP\tin_stock",
+    "huge": b"K-2\tMug\t/product/K-2\t1e999999 GBP\tin_stock",
+    "javascript": b"K-2\tMug\tjavascript:alert(1)\t2.99 GBP\tin_stock",
+    "file": b"K-2\tMug\tfile:///robots.txt\t2.99 GBP\tin_stock",
+    "latin1": "K-2\tCaf\u00e9 mug\t/product/K-2\t2.99 GBP\tin_stock".encode("latin-1"),
+}
+
+
+def _damaged_ledgers(tmp: Path) -> None:
+    """damaged.db: keepword's header, junk over every page after the first; bad-json.db: a claim
+    row whose value is not JSON (written past keepword, as a stray `sqlite3` shell would)."""
+    for name in ("damaged.db", "bad-json.db"):
+        with open_ledger(tmp / name) as book, book.running("shop") as run:
+            claim = Claim("price", "SKU-1", Money.of("1.99", "GBP"), step="product")
+            book.write(run.id, claim, Verdict(claim.id, "kept", expected=claim.value, actual=claim.value))
+    with (tmp / "damaged.db").open("r+b") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(4096)
+        handle.write(b"\xde\xad" * ((size - 4096) // 2))
+    db = sqlite3.connect(tmp / "bad-json.db", isolation_level=None)
+    db.execute("INSERT INTO claims (id, run_id, kind, subject, value, source, step, made_at) "
+               "VALUES ('x1', 1, 'price', 'SKU-2', '{bad', 'page', 'product', '2026-11-30T10:00:00+00:00')")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of hostile files, made once."""
@@ -164,6 +193,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _profile(tmp, "javascript-page.yaml", "url: /basket", "url: 'javascript:alert(1)'")
     _profile(tmp, "file-base.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nbase_url: file:///etc/passwd")
     _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
+    _damaged_ledgers(tmp)
+    open_ledger(tmp / "future.db").close()
+    future = sqlite3.connect(tmp / "future.db", isolation_level=None)
+    future.execute("PRAGMA journal_mode=DELETE")
+    future.execute("PRAGMA user_version=99")
+    future.close()
+    for name, row in FEED_ROWS.items():  # a catalogue feed with one bad row 3, and a profile reading it
+        (tmp / "stores" / f"feed-{name}.tsv").write_bytes(
+            b"id\ttitle\tlink\tprice\tavailability\nK-1\tKettle\t/product/K-1\t24.99 GBP\tin_stock\n" + row + b"\n")
+        _profile(tmp, f"feed-{name}.yaml", "feed: /feed.xml", f"feed: feed-{name}.tsv")
     _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
     _scenario(tmp, "good.yaml")
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
@@ -242,6 +281,35 @@ CASES = {
                                    ("text", "notes.db", "not an SQLite database"),
                                    ("sqlite", "plain.db", "an SQLite database without keepword's tables"),
                                    ("other-app", "geo.gpkg", r"an SQLite database of another application \(application_id 0x47504b47\)"))},
+    # keepword's header over contents it cannot read: said, never repaired
+    **{f"{command}-damaged": Case(f"{args} --ledger {{f}}/damaged.db", 2,
+                                  r"damaged\.db: the ledger is damaged \(database disk image is malformed\); "
+                                  r"keepword leaves it as it is: restore it from a copy", untouched=("damaged.db",))
+       for command, args in (("runs", "runs"), ("report", "report --out {f}/report"))},
+    "report-bad-json": Case("report --out {f}/report --ledger {f}/bad-json.db", 2,
+                            r"bad-json\.db: the ledger is damaged \(claims row x1: value is not valid JSON\)",
+                            untouched=("bad-json.db",)),
+    "report-huge-run-id": Case("report 99999999999999999999999 --out {f}/report --ledger {ledger}", 2,
+                               r"no run 99999999999999999999999 in .*ledger\.db \(runs there: 1\)"),
+    # catalogue feeds: a row keepword cannot read is named, before anything is checked
+    **{f"feed-{name}": Case(f"catalogue {{f}}/stores/feed-{name}.yaml --base-url http://127.0.0.1:9/ --no-progress "
+                            "--ledger {ledger}", 2, rf"feed-{name}\.tsv:3: {message}", untouched=(f"stores/feed-{name}.tsv",))
+       for name, message in (("nan", r"price: 'NaN GBP' is not a price such as '24\.99 GBP'; fix the feed row"),
+                             ("infinity", r"price: 'Infinity GBP' is not a price"),
+                             ("huge", r"price: '1e999999 GBP' is not a price"),
+                             ("javascript", r"link: 'javascript:alert\(1\)': keepword shops http:// and https:// pages only"),
+                             ("file", r"link: 'file:///robots\.txt': keepword shops http:// and https:// pages only"),
+                             ("latin1", r"not UTF-8 text \(invalid continuation byte\); save the feed as UTF-8"))},
+    # options are checked before a ledger is opened, so a new --ledger path is not created
+    "catalogue-bad-source": Case("catalogue {f}/stores/demo.yaml --source bogus --no-progress "
+                                 "--ledger {f}/nothing-here.db", 2, r"--source 'bogus': one of feed, sitemap, listing"),
+    "catalogue-bad-base-url": Case("catalogue {f}/stores/demo.yaml --base-url file:///etc/passwd --no-progress "
+                                   "--ledger {f}/nothing-here.db", 2,
+                                   r"--base-url 'file:///etc/passwd': keepword shops http:// and https:// stores only"),
+    # a ledger from a newer keepword, in rollback-journal mode: refused before any write (not even WAL)
+    "simulate-future": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{f}}/future.db", 2,
+                            r"future\.db: ledger schema v99 is newer than this keepword \(v\d+\); upgrade keepword",
+                            untouched=("future.db",)),
     "runs-missing": Case("runs --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     "report-missing": Case("report --ledger {f}/nothing-here.db", 2, r"nothing-here\.db: no ledger here yet"),
     # keepword check: everything that can be known without a browser
@@ -313,7 +381,7 @@ def test_hostile_input_is_one_line_and_its_exit_code_in_bounded_time_and_memory(
     for file, print_before in untouched.items():
         assert fingerprint(files / file) == print_before, f"{file} was changed"
     if missing_before:
-        assert not (files / "nothing-here.db").exists(), "a read-only command created a ledger"
+        assert not (files / "nothing-here.db").exists(), "a command given bad input created a ledger"
     if case.at is not None:  # the line named is the line that is wrong
         where = re.match(r"keepword: error: (\S+?):(\d+):", lines[0])
         assert where is not None, lines[0]
@@ -548,3 +616,64 @@ def test_the_guard_refusal_names_the_blocked_request(tmp_path):
     with open_ledger(ledger, read_only=True) as book:
         (run,) = book.runs()
         assert run.status == "failed" and run.reason is not None and run.reason.startswith("UnsafeAction: blocked: POST")
+
+
+# -- read-only ledgers and folders -------------------------------------------------------------------
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    """A folder holding a ledger with one complete run, made read-only: a read-only bind mount
+    when running as root (root ignores permission bits), else chmod 555 on the folder and 444 on
+    the file."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with open_ledger(folder / "ledger.db") as book, book.running("shop", scenario="scenarios/demo.yaml"):
+        pass
+    if os.geteuid() != 0:
+        (folder / "ledger.db").chmod(0o444)
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    source = tmp_path / "source"
+    folder.rename(source)
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder as root here: {mounted.stderr.decode().strip()}")
+    try:
+        remounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True)
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {remounted.stderr.decode().strip()}")
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_ledger_is_read_by_report_and_runs_and_refused_by_writers(read_only: Path, tmp_path: Path) -> None:
+    ledger = read_only / "ledger.db"
+    before = fingerprint(ledger)
+    runs = measured(["runs", "--ledger", str(ledger)], cwd=tmp_path)
+    assert runs.code == 0, runs.stderr
+    assert "\tshop\tscenarios/demo.yaml\t" in runs.stdout and "\tcomplete\t" in runs.stdout
+    report = measured(["report", "--ledger", str(ledger), "--out", str(tmp_path / "report")], cwd=tmp_path)
+    assert report.code == 0, report.stderr
+    assert (tmp_path / "report" / "summary.json").exists()
+    written = measured(["simulate", SIM, "--replications", "1", "--processes", "1", "--no-progress",
+                        "--ledger", str(ledger)], cwd=tmp_path)
+    assert written.code == 2
+    assert written.stderr.strip().splitlines() == [
+        f"keepword: error: {ledger}: the ledger is read-only (the file, its folder or the file system); this "
+        "command writes a run to it: make it writable, or copy it somewhere writable and pass that as --ledger "
+        "(`keepword report` and `keepword runs` read it as it is)"]
+    assert fingerprint(ledger) == before
+
+
+def test_a_new_ledger_in_a_read_only_folder_is_one_line(read_only: Path, tmp_path: Path) -> None:
+    for path in (read_only / "new.db", read_only / "deeper" / "new.db"):
+        made = measured(["catalogue", str(DEMO_PROFILE), "--base-url", "http://127.0.0.1:9/", "--no-progress",
+                         "--ledger", str(path)], cwd=tmp_path)
+        assert made.code == 2, made.stderr
+        [line] = made.stderr.strip().splitlines()
+        assert line.startswith(f"keepword: error: {path}: cannot create a ledger here ("), line
+        assert line.endswith("pick a --ledger path in a folder you can write to (or KEEPWORD_LEDGER)"), line
+    assert sorted(p.name for p in read_only.iterdir()) == ["ledger.db"]

@@ -358,3 +358,57 @@ def test_a_screenshot_path_that_is_not_an_image_is_not_copied(tmp_path):
         result = build(book, tmp_path / "r")
     assert "(not an image)" in result.html_path.read_text()
     assert not (tmp_path / "r" / "screenshots").exists() or not any((tmp_path / "r" / "screenshots").iterdir())
+
+
+def _failed_runs(path):
+    """Run 1 kept a promise, then stopped on a harness error; run 2 failed before any claim."""
+    from keepword.errors import HarnessError
+
+    with open_ledger(path) as book:
+        with pytest.raises(HarnessError), book.running("shop", scenario="s.yaml") as run:
+            j = Journey("guest_checkout", shopper="shopper-0")
+            claim = Claim("price", "SKU-1", 5, journey_id=j.id)
+            book.write(run.id, j, claim, Verdict(claim.id, "kept", expected=5, actual=5))
+            raise HarnessError("the basket button matched nothing")
+        with pytest.raises(RuntimeError), book.running("shop", scenario="s.yaml"):
+            raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("run", "reason"),
+    [("1", "HarnessError: the basket button matched nothing"), ("2", "RuntimeError: boom")],
+)
+def test_a_run_keepword_could_not_complete_is_never_a_clean_pass(tmp_path, capsys, run, reason):
+    _failed_runs(tmp_path / "l.db")
+    out = tmp_path / "r"
+    assert main(["report", run, "--ledger", str(tmp_path / "l.db"), "--out", str(out)]) == 3
+    printed = capsys.readouterr()
+    assert f"run {run} (shop) failed: {reason}" in printed.err
+    assert "0 harness errors" not in printed.out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["exit_code"] == 3
+    assert summary["observed"]["harness_errors"] == summary["observed"]["overall"]["harness_errors"] == 1
+    assert summary["observed"]["unfinished_runs"] == [{
+        "run": int(run), "kind": "shop", "status": "failed", "reason": reason,
+        "message": f"run {run} (shop) failed: {reason}"}]
+    root = ET.parse(out / "junit.xml").getroot()
+    assert root.get("errors") != "0"
+    errors = [e for e in root.iter("error") if e.get("type") == "run_failed"]
+    assert [e.get("message") for e in errors] == [f"run {run} (shop) failed: {reason}"]
+    html = (out / "report.html").read_text()
+    assert 'data-testid="unfinished-run"' in html and reason in html
+    # A gate met on what the run did check does not make it pass either (run 2 decided nothing,
+    # so its gate is missed: 1).
+    assert main(["report", run, "--ledger", str(tmp_path / "l.db"), "--out", str(out),
+                 "--fail-under", "all=0%"]) == (3 if run == "1" else 1)
+
+
+def test_a_failed_run_with_a_broken_promise_exits_1(tmp_path):
+    with open_ledger(tmp_path / "l.db") as book:
+        with pytest.raises(RuntimeError), book.running("shop") as run:
+            claim = Claim("price", "SKU-1", 5)
+            book.write(run.id, claim, Verdict(claim.id, "broken", expected=5, actual=6))
+            raise RuntimeError("boom")
+        result = build(book, tmp_path / "r")
+    assert result.exit_code == 1
+    assert result.summary["observed"]["unfinished_runs"][0]["status"] == "failed"

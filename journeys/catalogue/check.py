@@ -39,7 +39,7 @@ from keepword.profile import CatalogueSpec, StoreProfile
 from keepword.records import Evidence, Journey, Record, StoreError
 from keepword.scenario import Scenario
 
-__all__ = ["Progress", "check_catalogue"]
+__all__ = ["Progress", "catalogue_options", "check_catalogue"]
 
 Progress = Callable[[int, int, CatalogueResult], None]
 _BATCH_RECORDS = 2000
@@ -59,6 +59,18 @@ def check_catalogue(
 ) -> CatalogueResult:
     """Check every product the scenario's store lists; `settings` override the profile's
     `catalogue:` section (rate, concurrency, render, render_sample, ...)."""
+    profile, spec, chosen = catalogue_options(scenario, base_url=base_url, source=source, **settings)
+    with open_target(profile, base_url=base_url or scenario.base_url, work_dir=ledger.folder) as target, \
+            tempfile.TemporaryDirectory(prefix="keepword-catalogue-") as work:
+        job = _Job(scenario, profile, spec, ledger, target.base_url, chosen, limit, progress, Path(work))
+        return asyncio.run(job.run())
+
+
+def catalogue_options(
+    scenario: Scenario, *, base_url: str | None = None, source: str | None = None, **settings: Any
+) -> tuple[StoreProfile, CatalogueSpec, str]:
+    """The profile, its `catalogue:` section with the options applied, and the source, each
+    option checked (BadInput naming it): what the CLI checks before it opens or creates a ledger."""
     profile = scenario.profile()
     spec = (profile.catalogue or CatalogueSpec()).model_copy(
         update={k: v for k, v in settings.items() if v is not None})
@@ -71,10 +83,14 @@ def check_catalogue(
     chosen = source or ("feed" if spec.feed else "sitemap" if spec.sitemap else "listing")
     if chosen not in SOURCES:
         raise BadInput(f"--source {chosen!r}: one of {', '.join(SOURCES)}")
-    with open_target(profile, base_url=base_url or scenario.base_url, work_dir=ledger.folder) as target, \
-            tempfile.TemporaryDirectory(prefix="keepword-catalogue-") as work:
-        job = _Job(scenario, profile, spec, ledger, target.base_url, chosen, limit, progress, Path(work))
-        return asyncio.run(job.run())
+    if base_url is not None:
+        from keepword.patterns import check_http_url
+
+        try:
+            check_http_url(base_url)
+        except ValueError as exc:
+            raise BadInput(f"--base-url {exc}") from None
+    return profile, spec, chosen
 
 
 class _Job:
@@ -124,13 +140,17 @@ class _Job:
             with suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signal.SIGTERM, main.cancel)  # type: ignore[union-attr]
             started = time.monotonic()
-            outcome = "failed"
+            outcome, reason = "failed", None
             try:
                 await self._check_all(spool, fetcher, run.id, total)
                 outcome = "complete"
             except asyncio.CancelledError:
-                outcome = "interrupted"
+                outcome, reason = "interrupted", "Ctrl-C or SIGTERM"
                 self.result.interrupted = True
+            except BaseException as exc:  # the run says why it failed, as every other run does
+                text = str(exc).strip()
+                reason = f"{type(exc).__name__}: {text.splitlines()[0]}"[:300] if text else type(exc).__name__
+                raise
             finally:
                 self.result.seconds = time.monotonic() - started
                 self.result.requests = fetcher.requests
@@ -138,7 +158,7 @@ class _Job:
                 if self.renderer is not None:
                     self.result.rendered = self.renderer.pages
                     await asyncio.to_thread(self.renderer.close)
-                self.ledger.end_run(run.id, outcome)
+                self.ledger.end_run(run.id, outcome, reason)
                 with suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.remove_signal_handler(signal.SIGTERM)
         return self.result

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from journeys.catalogue.items import Item, Spool
 from journeys.reading import schema_state
@@ -33,6 +33,7 @@ G = "{http://base.google.com/ns/1.0}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _MAX_FIELD = 100_000  # characters in one TSV/CSV cell (csv's own default is 131,072)
+_MAX_PRICE = 10**15  # no product costs a quadrillion of anything
 
 
 @lru_cache(maxsize=4096)
@@ -45,9 +46,14 @@ def _money(text: str, currency: str) -> Money:
     if not (len(code) == 3 and code.isalpha() and code.isupper()):
         amount, code = text.strip(), currency
     try:
-        return Money(parse_decimal(amount, locale="en_US", strict=True), code)
+        number = parse_decimal(amount, locale="en_US", strict=True)
     except NumberFormatError as exc:
         raise ValueError(str(exc)) from None
+    # Babel reads "NaN", "Infinity" and "1e999999" as numbers; no price is, and the last would
+    # cost a million digits once turned into minor units.
+    if not number.is_finite() or abs(number) >= _MAX_PRICE:
+        raise ValueError(f"{amount!r} is not an amount")
+    return Money(number, code)
 
 
 def feed_money(text: str, currency: str, where: str, field: str) -> Money:
@@ -76,6 +82,9 @@ def _item(fields: dict[str, str], shipping: list[tuple[str, str, str]], base: st
     link = fields.get("link", "").strip()
     if not link:
         raise BadInput(f"{where}: link: product {sku} has no link to its landing page; fix the feed row")
+    if urlsplit(urljoin(base, link)).scheme not in ("http", "https"):
+        raise BadInput(f"{where}: link: {link[:60]!r}: keepword shops http:// and https:// pages only; give "
+                       f"product {sku}'s landing page; fix the feed row")
     price = fields.get("sale_price", "").strip() or fields.get("price", "").strip()
     field = "sale_price" if fields.get("sale_price", "").strip() else "price"
     availability = fields.get("availability", "").strip()
@@ -177,6 +186,32 @@ def _rows(source: IO[str], name: str, delimiter: str) -> Iterator[tuple[int, dic
 
 
 def _read_table(path: Path, name: str, spool: Spool, base: str, currency: str, delimiter: str) -> None:
+    try:
+        _read_table_text(path, name, spool, base, currency, delimiter)
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{name}:{_first_bad_line(path)}: not UTF-8 text ({exc.reason}); save the feed as "
+                       "UTF-8") from None
+
+
+def _first_bad_line(path: Path) -> int:
+    """The line the first byte that is not UTF-8 is on (lines read in bounded pieces)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as raw:
+        while piece := raw.read(65_536):
+            for at in range(0, len(piece), 4096):
+                chunk = piece[at:at + 4096]
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return line + chunk[:max(exc.start, 0)].count(b"\n")
+                line += chunk.count(b"\n")
+    return line
+
+
+def _read_table_text(path: Path, name: str, spool: Spool, base: str, currency: str, delimiter: str) -> None:
     with path.open(encoding="utf-8-sig", newline="") as source:
         header = source.readline()
         columns = [c.strip().removeprefix("g:") for c in header.rstrip("\r\n").split(delimiter)]

@@ -31,6 +31,9 @@ Exit codes (every command):
   130  interrupted (Ctrl-C or SIGTERM); the run is marked interrupted in the
        ledger
 Where a command differs:
+  report               exits 3 for a run it covers that keepword could not
+                       complete (failed, interrupted, incomplete), unless
+                       something is broken (1)
   report --fail-under  exits 1 only when a gate is missed (or a store error)
   simulate             exits 0 whenever the model ran (predictions are not
                        findings)

@@ -84,9 +84,13 @@ def catalogue_command(
     (a bad feed row, named), 3 harness errors only, 130 interrupted.
     """
     from journeys.catalogue import check_catalogue
+    from journeys.catalogue.check import catalogue_options
     from keepword.ledger import open_ledger
 
     loaded = _scenario(scenario)
+    # Every option is checked before the ledger is opened: bad input never creates one.
+    catalogue_options(loaded, base_url=base_url, source=source, rate=rate, concurrency=concurrency,
+                      render_sample=sample, render=render)
     with open_ledger(ledger) as book, _bar(progress) as advance:
         result = check_catalogue(loaded, ledger=book, base_url=base_url, source=source, limit=limit,
                                  progress=advance, rate=rate, concurrency=concurrency, render_sample=sample,

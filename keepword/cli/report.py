@@ -44,7 +44,8 @@ def report_command(
     """Write the promise-keeping scorecard for the ledger's runs and print where it is.
 
     Exit codes, over the runs reported on: 0 every promise kept; 1 a promise broken or a store
-    error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only.
+    error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only,
+    or a run keepword could not complete (failed, interrupted, incomplete).
     """
     from keepword.ledger import open_ledger
     from reports import build, parse_fail_under
@@ -61,6 +62,9 @@ def report_command(
             f"{overall['harness_errors']} harness errors",
             markup=False, highlight=False, soft_wrap=True,
         )
+    for unfinished in (result.summary or {}).get("observed", {}).get("unfinished_runs", []):
+        err_console.print(f"not completed: {unfinished['message']}; keepword could not check everything it set out to",
+                          markup=False, highlight=False, soft_wrap=True)
     for gate in result.gates:
         (console if gate.met else err_console).print(
             f"{'ok' if gate.met else 'FAILED'}: {gate.message}", markup=False, highlight=False, soft_wrap=True

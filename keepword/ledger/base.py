@@ -124,7 +124,18 @@ class Ledger(abc.ABC):
         return Record.from_dict(data)
 
     def _records(self, cls: type[Record], run_ids: Sequence[int] | None) -> list[Any]:
-        return [self._record(cls, row) for row in self._select(cls.table, run_ids)]
+        records = []
+        for row in self._select(cls.table, run_ids):
+            try:
+                records.append(self._record(cls, row))
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                from keepword.errors import BadInput
+
+                raise BadInput(
+                    f"{self.path}: the ledger is damaged ({cls.table} row {row.get('id')}: {exc}); keepword "
+                    "leaves it as it is: restore it from a copy, or pick another --ledger path"
+                ) from None
+        return records
 
     def journeys(self, run_ids: Sequence[int] | None = None) -> list[Journey]:
         return self._records(Journey, run_ids)

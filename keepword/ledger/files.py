@@ -14,6 +14,7 @@ another process never sees it half made (an empty file at the ledger's path is n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -83,6 +84,15 @@ def _has_ledger_tables(path: Path) -> bool:
 def create_ledger_file(path: Path, schema: list[str]) -> None:
     """Make a new, marked ledger at `path` with every migration in `schema` applied; if another
     process made one there first, theirs is kept (and is ours too)."""
+    try:
+        _create(path, schema)
+    except (OSError, sqlite3.Error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BadInput(f"{path}: cannot create a ledger here ({reason}); pick a --ledger path in a folder "
+                       "you can write to (or KEEPWORD_LEDGER)") from None
+
+
+def _create(path: Path, schema: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.new")
     try:
@@ -102,4 +112,5 @@ def create_ledger_file(path: Path, schema: list[str]) -> None:
             if not path.exists():
                 temporary.rename(path)
     finally:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)

@@ -70,6 +70,46 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def _damaged_code(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def _cannot_open(exc: sqlite3.DatabaseError) -> bool:
+    """SQLITE_READONLY or SQLITE_CANTOPEN: a file (or its folder) keepword may not write."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+    return "readonly" in str(exc) or "unable to open" in str(exc)
+
+
+def _read_only(path: str) -> BadInput:
+    return BadInput(
+        f"{path}: the ledger is read-only (the file, its folder or the file system); this command "
+        "writes a run to it: make it writable, or copy it somewhere writable and pass that as --ledger "
+        "(`keepword report` and `keepword runs` read it as it is)"
+    )
+
+
+def damaged(path: str, detail: str) -> BadInput:
+    """The one line for a ledger whose header is keepword's but whose contents are not readable
+    (pages overwritten, a row that is not what keepword wrote). Never repaired: it is left as it is."""
+    return BadInput(
+        f"{path}: the ledger is damaged ({detail}); keepword leaves it as it is: restore it from a "
+        "copy (or try `sqlite3 FILE .recover` on a copy), or pick another --ledger path"
+    )
+
+
+def _json(path: str, table: str, row: sqlite3.Row, column: str) -> Any:
+    try:
+        return json.loads(row[column])
+    except (TypeError, ValueError):
+        where = f"row {row['id']}" if "id" in row.keys() else "a row"
+        raise damaged(path, f"{table} {where}: {column} is not valid JSON") from None
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], sqlite3.Cursor]:
     return lambda db: db.executescript(sql)
 
@@ -92,19 +132,43 @@ class SqliteLedger(Ledger):
                     raise BadInput(f"{file}: no ledger here yet; run `keepword shop` or `keepword simulate` first")
                 create_ledger_file(file, MIGRATIONS)
                 state = ledger_file_state(file)  # another process may have made it first
-            mode = "ro" if read_only and not os.access(file, os.W_OK) else "rw"
+            writable = os.access(file, os.W_OK) and os.access(file.resolve().parent, os.W_OK)
+            if not read_only and not writable:
+                raise _read_only(self.path)
+            mode = "ro" if read_only and not writable else "rw"
             self._db = self._connect(file.resolve().as_uri() + f"?mode={mode}", uri=True)
         try:
             if read_only:
                 self._db.execute("PRAGMA query_only=ON")  # SQLite itself refuses every write
-            else:
+            self._version = self._patiently(self._read_version)
+            # The schema version first: a ledger from a newer keepword is refused below before
+            # anything is written to it (not even the switch to WAL).
+            if not read_only and self._version <= len(MIGRATIONS):
                 self._patiently(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("PRAGMA foreign_keys=ON")
-            self._version = self._patiently(self._read_version)
+        except BadInput:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
+            if read_only and self.path != ":memory:" and _cannot_open(exc):
+                # A WAL ledger on a read-only file system (or in a folder keepword cannot write
+                # to) cannot have its -shm made beside it; nothing can write it there either, so
+                # it is read as an immutable file.
+                self._db = self._connect(Path(self.path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+                try:
+                    self._version = self._read_version()
+                except sqlite3.DatabaseError as again:
+                    self._db.close()
+                    if _damaged_code(again):
+                        raise damaged(self.path, str(again)) from None
+                    raise BadInput(f"{self.path}: cannot read the ledger ({again}); check its permissions, "
+                                   "or pick another --ledger path") from None
+            elif _cannot_open(exc):
+                raise _read_only(self.path) from None
+            else:
+                raise BadInput(f"{self.path}: not a keepword ledger ({exc}); pick another --ledger path") from exc
         if self._version > len(MIGRATIONS):
             self._db.close()
             raise BadInput(
@@ -131,8 +195,10 @@ class SqliteLedger(Ledger):
         while True:
             try:
                 return action()
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
+            except sqlite3.DatabaseError as exc:
+                if _damaged_code(exc):
+                    raise damaged(self.path, str(exc)) from None
+                if not isinstance(exc, sqlite3.OperationalError) or not _busy(exc):
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -241,19 +307,23 @@ class SqliteLedger(Ledger):
         if run_ids is not None:
             sql += f" WHERE r.id IN ({', '.join('?' for _ in run_ids)})"
             args = tuple(run_ids)
-        return [
-            Run(
+        return [self._run_of(row) for row in self._rows(sql + " ORDER BY r.id", args)]
+
+    def _run_of(self, row: sqlite3.Row) -> Run:
+        params = _json(self.path, "runs", row, "params")
+        try:
+            return Run(
                 id=row["id"],
                 kind=row["kind"],
                 scenario=row["scenario"],
-                params=json.loads(row["params"]),
+                params=params,
                 started_at=datetime.fromisoformat(row["started_at"]),
                 ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
                 outcome=row["outcome"],
                 reason=row["reason"],
             )
-            for row in self._rows(sql + " ORDER BY r.id", args)
-        ]
+        except (TypeError, ValueError) as exc:
+            raise damaged(self.path, f"runs row {row['id']}: {exc}") from None
 
     def _select(
         self, table: str, run_ids: Sequence[int] | None, where: str = "", args: tuple[Any, ...] = ()
@@ -265,7 +335,8 @@ class SqliteLedger(Ledger):
         sql = f"SELECT * FROM {table}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
         rows = self._rows(sql + " ORDER BY rowid", args)
         as_json = _JSON_COLUMNS.get(table, set())
-        return [{k: (json.loads(row[k]) if k in as_json else row[k]) for k in row.keys()} for row in rows]
+        return [{k: (_json(self.path, table, row, k) if k in as_json else row[k]) for k in row.keys()}
+                for row in rows]
 
     # Indexed versions of queries the base class answers by scanning, for ledgers of many runs.
     def open_claims(self, kinds: Iterable[str] | None = None) -> list[Claim]:
