@@ -120,6 +120,36 @@ def _scenario(tmp: Path, name: str, *, store: str = "stores/demo.yaml", journeys
     return path
 
 
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+# simulation scenarios `keepword check` once accepted whose model exhausted memory or time, or
+# crashed: file -> (the baseline's text, what replaces it)
+SIM_MUTANTS = {
+    "sessions.yaml": ("sessions_per_day: 12500", "sessions_per_day: 1e15"),
+    "sessions-inf.yaml": ("sessions_per_day: 12500", "sessions_per_day: .inf"),
+    "campaign.yaml": ("campaigns: []", "campaigns: [{start: 0, end: 28, multiplier: 1e12}]"),
+    "campaign-long.yaml": ("campaigns: []", "campaigns: [{start: 0, end: 28, multiplier: 900}]"),
+    "packers.yaml": ("packers: 3}", "packers: 100000000}"),
+    "skus.yaml": ("skus: 20", "skus: 100000000"),
+    "no-skus.yaml": ("skus: 20", "skus: 0"),
+    "drain.yaml": ("drain_days: 14", "drain_days: 100000000"),
+    "year-9999.yaml": ("start: 2026-11-02", "start: 9999-12-31"),
+    "delivery.yaml": ("delivery_working_days: [1, 3]", "delivery_working_days: [1, 100000000]"),
+    "transit.yaml": ("far: {share: 0.4, transit_days: {choice: {2: 0.6, 3: 0.3, 4: 0.1}}}",
+                     "far: {share: 0.4, transit_days: {choice: {100000000: 1}}}"),
+    "popularity.yaml": ("popularity: 1.0 ", "popularity: 1e308 "),
+    "pick-inf.yaml": ("pick_pack_min: {lognormal: {mean: 4, sd: 2}}", "pick_pack_min: {exp: .inf}"),
+}
+
+
+def _sim_mutant(tmp: Path, name: str) -> Path:
+    old, new = SIM_MUTANTS[name]
+    text = BASELINE.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
 def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -> Path:
     db = sqlite3.connect(path)
     if wal:
@@ -166,6 +196,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _profile(tmp, "bad-hooks.yaml", "name: Keepword Demo Store", "name: Keepword Demo Store\nhooks: acme_hooks:AcmeHooks")
     _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
     _scenario(tmp, "good.yaml")
+    for name in SIM_MUTANTS:
+        _sim_mutant(tmp, name)
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
     return tmp
 
@@ -229,6 +261,24 @@ CASES = {
     "not-utf8": Case("check {f}/latin1.yaml", 2, r"latin1\.yaml:1: not UTF-8 text"),
     "huge-number": Case("simulate {f}/bigint.yaml --ledger {ledger}", 2, r"bigint\.yaml:4: cannot read this value"),
     "bad-date": Case("check {f}/baddate.yaml", 2, r"baddate\.yaml:4: cannot read this value: month must be in 1\.\.12"),
+    # simulation scenarios whose numbers no store has: refused with their line, by check and simulate
+    **{f"sim-{name.removesuffix('.yaml')}-{command}": Case(f"{command} {{f}}/{name}" + (" --ledger {ledger}" if command == "simulate" else ""),
+                                                           2, rf"{re.escape(name)}:\d+: simulation{field}: {message}", at=at)
+       for command in ("check", "simulate")
+       for name, field, message, at in (
+           ("sessions.yaml", r"\.traffic\.sessions_per_day", "Input should be less than or equal to 1000000000", "sessions_per_day"),
+           ("sessions-inf.yaml", r"\.traffic\.sessions_per_day", "Input should be a finite number", "sessions_per_day"),
+           ("campaign.yaml", r"\.traffic\.campaigns\.0\.multiplier", "Input should be less than or equal to 1000", "campaigns"),
+           ("campaign-long.yaml", "", r"traffic: about 12,600,000 orders in one replication .* limit of 1,000,000", "simulation:"),
+           ("packers.yaml", r"\.warehouse\.shifts\.0\.packers", "Input should be less than or equal to 10000", "packers: 100000000"),
+           ("skus.yaml", r"\.stock\.skus", "give 1 to 100,000 SKUs", "skus:"),
+           ("no-skus.yaml", r"\.stock\.skus", r"give 1 to 100,000 SKUs, .* \(got 0\)", "skus:"),
+           ("drain.yaml", r"\.run\.drain_days", "Input should be less than or equal to 365", "drain_days"),
+           ("year-9999.yaml", r"\.calendar\.start", "give a start date in the years 1900 to 2999", "start: 9999"),
+           ("delivery.yaml", r"\.promise\.delivery_working_days", "at most 365 working days", "delivery_working_days"),
+           ("transit.yaml", r"\.carrier\.regions\.far\.transit_days", "transit takes at most 365 working days", "far:"),
+           ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
+           ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
     # a busy ledger
     "locked-ledger": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{ledger}}", 3,
                           r"the ledger .*ledger\.db is locked by another process; waited 0\.5 s \(KEEPWORD_LEDGER_WAIT\)",
