@@ -19,12 +19,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from sim.distributions import Dist, DistSpec
 
 __all__ = [
-    "MAX_DAYS_AWAY",
-    "MAX_DRAIN_DAYS",
-    "MAX_ORDERS",
-    "MAX_POPULARITY",
-    "MAX_SKUS",
-    "MAX_STAFF",
     "Calendar",
     "Campaign",
     "Carrier",

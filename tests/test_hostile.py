@@ -150,6 +150,28 @@ def _sim_mutant(tmp: Path, name: str) -> Path:
     return path
 
 
+ORDER_HEADER = "timestamp,sku,quantity,region\n"
+
+
+def _order_logs(tmp: Path) -> None:
+    """`--replay` logs a spreadsheet or a hostile user might hand keepword."""
+    row = "2026-11-02T09:14:00,SKU-001,1,near\n"
+    (tmp / "orders.csv").write_text(ORDER_HEADER + row * 3, encoding="utf-8")
+    (tmp / "latin1.csv").write_bytes((ORDER_HEADER + row + "2026-11-02T09:15:00,caf\u00e9,1,near\n").encode("latin-1"))
+    (tmp / "utf16.csv").write_bytes((ORDER_HEADER + row).encode("utf-16"))
+    (tmp / "binary.csv").write_bytes(ORDER_HEADER.encode() + bytes(range(256)) * 64)
+    (tmp / "big-cell.csv").write_text(ORDER_HEADER + row + f"2026-11-02T09:15:00,{'x' * 200_000},1,near\n")
+    (tmp / "long-cell.csv").write_text(ORDER_HEADER + row + f"2026-11-02T09:15:00,{'x' * 5_000},1,near\n")
+    (tmp / "decade.csv").write_text(ORDER_HEADER + row + "2040-01-01T10:00:00,SKU-001,1,near\n")
+    (tmp / "year-1.csv").write_text(ORDER_HEADER + "0001-01-01T10:00:00,SKU-001,1,near\n")
+    (tmp / "promise-far.csv").write_text("timestamp,sku,quantity,region,promised_date\n"
+                                         "2026-11-02T09:14:00,SKU-001,1,near,9999-12-31\n")
+    with (tmp / "long-log.csv").open("w") as handle:  # 600,000 orders: over the limit of 500,000
+        handle.write(ORDER_HEADER)
+        handle.writelines(["2026-11-02T09:14:00,S,1,near\n"] * 600_000)
+    os.mkfifo(tmp / "fifo.csv")
+
+
 def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -> Path:
     db = sqlite3.connect(path)
     if wal:
@@ -198,6 +220,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _scenario(tmp, "good.yaml")
     for name in SIM_MUTANTS:
         _sim_mutant(tmp, name)
+    _order_logs(tmp)
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
     return tmp
 
@@ -279,6 +302,21 @@ CASES = {
            ("transit.yaml", r"\.carrier\.regions\.far\.transit_days", "transit takes at most 365 working days", "far:"),
            ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
            ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
+    # --replay logs: bounded, and said in one line before the ledger is opened
+    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("replay-latin1", "--replay {f}/latin1.csv", r"latin1\.csv:3: not UTF-8 text; save the log as UTF-8", ()),
+           ("replay-utf16", "--replay {f}/utf16.csv", r"utf16\.csv:1: not UTF-8 text", ()),
+           ("replay-binary", "--replay {f}/binary.csv", r"binary\.csv:3: not UTF-8 text", ()),
+           ("replay-big-cell", "--replay {f}/big-cell.csv", r"big-cell\.csv:3: not a CSV keepword reads \(field larger than field limit", ()),
+           ("replay-long-cell", "--replay {f}/long-cell.csv", r"long-cell\.csv:3: sku: 5,000 characters, over keepword's limit of 1,000", ()),
+           ("replay-decade", "--replay {f}/decade.csv", r"decade\.csv: the orders span 4,809 days .* over the model's 3,660", ()),
+           ("replay-year-1", "--replay {f}/year-1.csv", r"year-1\.csv:2: timestamp: .*give a time in the years 1900 to 2999", ()),
+           ("replay-promise-far", "--replay {f}/promise-far.csv", r"promise-far\.csv:2: promised_date: 9999-12-31 is over 366 days", ()),
+           ("replay-long-log", "--replay {f}/long-log.csv", r"long-log\.csv: 600,001 lines, over keepword's limit of 500,000 orders", ()),
+           ("replay-fifo", "--replay {f}/fifo.csv", r"fifo\.csv: not a regular file; --replay needs the path of a CSV file", ()),
+       )},
     # a busy ledger
     "locked-ledger": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{ledger}}", 3,
                           r"the ledger .*ledger\.db is locked by another process; waited 0\.5 s \(KEEPWORD_LEDGER_WAIT\)",
