@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from keepword.errors import BadInput
 from keepword.ledger import Ledger
 from keepword.records import Figure
 from sim.config import SimConfig
-from sim.results import figures_for, tallies_for, write_results_csv
+from sim.model import ORDER_COLUMNS
+from sim.results import atomic_csv, figures_for, is_results_header, tallies_for, write_results_csv
 from sim.runner import Job, check_cluster, run_jobs
 from sim.sweep import Sweep, apply_point, grid, group_label, parse_sweep
 
@@ -93,11 +95,14 @@ def plan_simulation(
     day_first: bool | None = None,
     orders_out: str | Path | None = None,
     csv_out: str | Path | None = None,
+    ledger_path: str | Path | None = None,
 ) -> SimPlan:
     """Read and check everything a run needs; raises BadInput (one line) on the first problem.
 
     `keepword simulate` calls this before it opens the ledger, so bad input never creates or
-    changes one (issue 13)."""
+    changes one (issue 13). `ledger_path` is the ledger the run will write: an output path that
+    is it (or the scenario, or the log) is refused, never overwritten."""
+
     if isinstance(scenario, SimConfig):
         config, label = scenario, "(config)"
     else:
@@ -129,7 +134,13 @@ def plan_simulation(
     configs = [apply_point(config, point) for point in points]
     if cluster:
         check_cluster(cluster)
-    out_paths = [_writable(option, p) for option, p in (("--orders-out", orders_out), ("--csv", csv_out))]
+    inputs = {"the ledger": ledger_path, "the scenario": None if isinstance(scenario, SimConfig) else scenario,
+              "the --replay log": replay}
+    out_paths: list[Path | None] = []
+    for option, out, header in (("--orders-out", orders_out, _is_orders_header), ("--csv", csv_out, is_results_header)):
+        out_paths.append(_writable(option, out, header, inputs))
+        if out is not None:
+            inputs[f"the {option} file"] = out
     n = config.run.replications
     jobs = [Job(c, rep, rows, scale, collect_orders=orders_out is not None and rep == 0)
             for c in configs for rep in range(n)]
@@ -141,20 +152,59 @@ def plan_simulation(
     return SimPlan(config, label, points, labels, jobs, params, *out_paths)
 
 
-def _writable(option: str, path: str | Path | None) -> Path | None:
-    """`path` as a Path if a file can be written there (its folder is made); BadInput if not."""
+def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], bool],
+              inputs: dict[str, str | Path | None]) -> Path | None:
+    """`path` as a Path if keepword may write its output there (its folder is made); BadInput if
+    not. It may replace only a file it wrote itself for `option` (`keepwords` tells its header
+    line), never one of the run's `inputs`: a mistyped --csv once replaced the ledger."""
     if path is None:
         return None
     p = Path(path)
+    for role, other in inputs.items():
+        if other is not None and _same_file(p, Path(other)):
+            raise BadInput(f"{option} {p}: is {role} of this run; keepword leaves it as it is: "
+                           "pick another path for the output")
     if p.is_dir():
         raise BadInput(f"{option} {p}: is a folder; give a file name such as {p / 'results.csv'}")
+    if p.exists() or p.is_symlink():
+        if not keepwords(_first_line(p)):
+            raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
+                           "line is not keepword's header); keepword leaves it as it is: pick another path")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"{option} {p}: cannot make its folder: {exc}") from None
+        raise BadInput(f"{option} {p}: cannot make its folder: {exc.strerror or exc}; pick another path") from None
     if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise BadInput(f"{option} {p}: not writable; choose another path")
     return p
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (also through a link, or with different spellings)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _first_line(p: Path) -> str:
+    """The first line of a regular file, read in bounded memory; "" for anything else (a FIFO,
+    a device, a dangling link, a file that is not UTF-8)."""
+    try:
+        if not stat.S_ISREG(p.stat().st_mode):
+            return ""
+        with p.open("rb") as handle:
+            head = handle.readline(65_536)
+        return head.decode("utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _is_orders_header(line: str) -> bool:
+    """Whether `line` is the header `--orders-out` writes (`_write_orders`)."""
+    return line == ",".join(("group", *ORDER_COLUMNS))
 
 
 def simulate(
@@ -178,7 +228,8 @@ def simulate(
     `scenario` may be a plan from `plan_simulation` (then the other options are its own)."""
     plan = scenario if isinstance(scenario, SimPlan) else plan_simulation(
         scenario, replications=replications, sweeps=sweeps, seed=seed, processes=processes, cluster=cluster,
-        replay=replay, scale=scale, day_first=day_first, orders_out=orders_out, csv_out=csv_out)
+        replay=replay, scale=scale, day_first=day_first, orders_out=orders_out, csv_out=csv_out,
+        ledger_path=None if ledger.path == ":memory:" else ledger.path)
     n = plan.config.run.replications
     with ledger.running("simulate", scenario=plan.label, params=plan.params) as run:
         results = _run_with_progress(plan.jobs, plan.params["processes"], plan.params["cluster"], progress)
@@ -214,16 +265,11 @@ def _run_with_progress(jobs: list[Job], processes: int | None, cluster: str | No
 
 
 def _write_orders(path: Path, chunks: list[tuple[str, Any]]) -> None:
-    """Every order of replication 0 of each group, for `--orders-out`."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer: csv.DictWriter[str] | None = None
-            for group, result in chunks:
-                for row in result.orders_rows or []:
-                    if writer is None:
-                        writer = csv.DictWriter(handle, ["group", *row])
-                        writer.writeheader()
-                    writer.writerow({"group": group, **row})
-    except OSError as exc:
-        raise BadInput(f"--orders-out {path}: cannot write: {exc}") from None
+    """Every order of replication 0 of each group, for `--orders-out`; the header is written even
+    with no orders, so that the next run knows the file as keepword's."""
+    with atomic_csv("--orders-out", path) as handle:
+        writer = csv.DictWriter(handle, ["group", *ORDER_COLUMNS])
+        writer.writeheader()
+        for group, result in chunks:
+            for row in result.orders_rows or []:
+                writer.writerow({"group": group, **row})

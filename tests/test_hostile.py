@@ -221,6 +221,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in SIM_MUTANTS:
         _sim_mutant(tmp, name)
     _order_logs(tmp)
+    (tmp / "scen.yaml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp / "sheet.csv").write_text("month,takings\n2026-11,1234.50\n", encoding="utf-8")  # a user's spreadsheet
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
     return tmp
 
@@ -302,6 +304,22 @@ CASES = {
            ("transit.yaml", r"\.carrier\.regions\.far\.transit_days", "transit takes at most 365 working days", "far:"),
            ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
            ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
+    # --csv and --orders-out replace only keepword's own outputs, never an input of the run
+    **{f"simulate-out-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("csv-is-ledger", "--csv {ledger}", r"--csv \S+ledger\.db: is the ledger of this run; .*pick another path", ()),
+           ("orders-out-is-log", "--replay {f}/orders.csv --orders-out {f}/./orders.csv",
+            r"--orders-out \S+orders\.csv: is the --replay log of this run", ("orders.csv",)),
+           ("csv-is-orders-out", "--orders-out {f}/out.csv --csv {f}/out.csv", r"--csv \S+out\.csv: is the --orders-out file", ()),
+           ("csv-foreign", "--csv {f}/sheet.csv",
+            r"--csv \S+sheet\.csv: the file exists and is not one keepword wrote for --csv .*pick another path", ("sheet.csv",)),
+           ("orders-out-foreign", "--orders-out {f}/notes.db",
+            r"--orders-out \S+notes\.db: the file exists and is not one keepword wrote", ("notes.db",)),
+       )},
+    "simulate-out-orders-out-is-scenario": Case(
+        "simulate {f}/scen.yaml --no-progress --ledger {ledger} --orders-out {f}/./scen.yaml", 2,
+        r"--orders-out \S+scen\.yaml: is the scenario of this run; keepword leaves it as it is", untouched=("scen.yaml",)),
     # --replay logs: bounded, and said in one line before the ledger is opened
     **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
                                 untouched=untouched)
@@ -636,3 +654,21 @@ def test_the_guard_refusal_names_the_blocked_request(tmp_path):
     with open_ledger(ledger, read_only=True) as book:
         (run,) = book.runs()
         assert run.status == "failed" and run.reason is not None and run.reason.startswith("UnsafeAction: blocked: POST")
+
+
+def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
+    """--csv and --orders-out may replace what an earlier run wrote there (their header says so),
+    through a temporary file and a rename: no temporary is left, and the mode is a plain file's."""
+    out = tmp_path / "out"
+    args = ["simulate", SIM, "--replications", "1", "--processes", "1", "--no-progress",
+            "--ledger", str(tmp_path / "ledger.db"), "--csv", str(out / "table.csv"),
+            "--orders-out", str(out / "orders.csv")]
+    for _ in range(2):
+        result = measured(args, cwd=tmp_path, env={"KEEPWORD_LEDGER_WAIT": "5"})
+        assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
+    assert (out / "orders.csv").read_text().startswith("group,placed_at,sku,quantity,region,")
+    assert (out / "table.csv").read_text().startswith("group,replications,on_time_rate,on_time_rate_low,")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {(out / name).stat().st_mode & 0o777 for name in ("orders.csv", "table.csv")} == {0o666 & ~umask}

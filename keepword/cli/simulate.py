@@ -60,7 +60,7 @@ def simulate_command(
     # every input is read and checked first: bad input never creates or changes a ledger
     plan = plan_simulation(scenario, replications=replications, sweeps=sweep, seed=seed, processes=processes,
                            cluster=cluster, replay=replay, scale=scale, day_first=day_first,
-                           orders_out=orders_out, csv_out=csv)
+                           orders_out=orders_out, csv_out=csv, ledger_path=ledger)
     ledger.parent.mkdir(parents=True, exist_ok=True)
     with open_ledger(ledger) as book:
         result = simulate(plan, ledger=book, progress=progress)
