@@ -26,7 +26,14 @@ from sim.results import atomic_csv, figures_for, is_results_header, tallies_for,
 from sim.runner import Job, check_cluster, run_jobs
 from sim.sweep import Sweep, apply_point, grid, group_label, parse_sweep
 
-__all__ = ["SimPlan", "SimResult", "load_sim_config", "plan_simulation", "simulate"]
+__all__ = ["MAX_JOBS", "MAX_SCALE", "SimPlan", "SimResult", "load_sim_config", "plan_simulation", "simulate"]
+
+MAX_JOBS = 10_000
+"""Replications in one run, over every sweep point: each is a job whose result (about 2.5 kB)
+stays in memory until the run is written."""
+MAX_SCALE = 100.0
+"""`--scale`: a replayed log's orders may count up to this many times (and the orders that
+makes stay under sim.config.MAX_ORDERS)."""
 
 
 @dataclass(frozen=True)
@@ -102,38 +109,34 @@ def plan_simulation(
     `keepword simulate` calls this before it opens the ledger, so bad input never creates or
     changes one (issue 13). `ledger_path` is the ledger the run will write: an output path that
     is it (or the scenario, or the log) is refused, never overwritten."""
-
     if isinstance(scenario, SimConfig):
         config, label = scenario, "(config)"
     else:
         config, label = load_sim_config(scenario), str(scenario)
     if replications is not None:
-        if replications < 1:
-            raise BadInput(f"--replications {replications}: give at least 1")
+        if not 1 <= replications <= MAX_JOBS:
+            raise BadInput(f"--replications {replications}: give 1 to {MAX_JOBS:,}")
         config = config.replace("run.replications", replications)
     if seed is not None:
         config = config.replace("run.seed", seed)
-    if processes is not None and processes < 1:
-        raise BadInput(f"--processes {processes}: give at least 1")
-    if not scale > 0:
-        raise BadInput(f"--scale {scale}: give a positive factor such as 2 or 0.5")
-    rows = None
-    labels: dict[str, Any] = {}
-    if replay is not None:
-        from sim.replay import read_orders
-
-        log = read_orders(replay, list(config.carrier.regions), day_first=day_first)
-        config = config.replace("calendar.start", log.start).replace("calendar.days", log.days)
-        rows = log.rows
-        # a label, so the report and the table name the log (a group label splits on spaces)
-        labels = {"replay": "_".join(Path(replay).name.split())}
-        if scale != 1:
-            labels["scale"] = int(scale) if float(scale).is_integer() else scale
+    cores = os.cpu_count() or 1
+    if processes is not None and not 1 <= processes <= cores:
+        # more workers than cores only share the cores, each with its own copy of the model
+        raise BadInput(f"--processes {processes}: this machine has {cores} core{'s' if cores != 1 else ''}; "
+                       f"give 1 to {cores} (or --cluster to use more machines)")
+    if not 0 < scale <= MAX_SCALE:  # also refuses inf and nan
+        raise BadInput(f"--scale {scale:g}: give a factor above 0 and at most {MAX_SCALE:g}, such as 2 or 0.5")
+    # the options first, the log last: a sweep typo is said before a big log is read
     parsed = [s if isinstance(s, Sweep) else parse_sweep(s) for s in sweeps or []]
+    for sweep in parsed:
+        if replay is not None and sweep.name.startswith("calendar."):
+            raise BadInput(f"--sweep {sweep.name}: with --replay the log's own days are the calendar; "
+                           "sweep another parameter, or drop --replay")
     points = grid(parsed)
-    configs = [apply_point(config, point) for point in points]
-    if cluster:
-        check_cluster(cluster)
+    if len(points) * config.run.replications > MAX_JOBS:
+        raise BadInput(f"--replications {config.run.replications:,} x {len(points):,} sweep points make "
+                       f"{len(points) * config.run.replications:,} replications, over keepword's limit of "
+                       f"{MAX_JOBS:,}; give fewer --replications or sweep fewer values")
     inputs = {"the ledger": ledger_path, "the scenario": None if isinstance(scenario, SimConfig) else scenario,
               "the --replay log": replay}
     out_paths: list[Path | None] = []
@@ -141,6 +144,27 @@ def plan_simulation(
         out_paths.append(_writable(option, out, header, inputs))
         if out is not None:
             inputs[f"the {option} file"] = out
+    rows = None
+    labels: dict[str, Any] = {}
+    if replay is not None:
+        for point in points:  # a swept value the model refuses is said before the log is read
+            apply_point(config, point)
+        from sim.config import MAX_ORDERS
+        from sim.replay import read_orders
+
+        log = read_orders(replay, list(config.carrier.regions), day_first=day_first)
+        if len(log.rows) * scale > MAX_ORDERS:
+            raise BadInput(f"--scale {scale:g}: {len(log.rows):,} orders of {replay} x {scale:g} is over "
+                           f"keepword's limit of {MAX_ORDERS:,} orders in one replication; give a smaller --scale")
+        config = config.replace("calendar.start", log.start).replace("calendar.days", log.days)
+        rows = log.rows
+        # a label, so the report and the table name the log (a group label splits on spaces)
+        labels = {"replay": "_".join(Path(replay).name.split())}
+        if scale != 1:
+            labels["scale"] = int(scale) if float(scale).is_integer() else scale
+    configs = [apply_point(config, point) for point in points]
+    if cluster:
+        check_cluster(cluster)
     n = config.run.replications
     jobs = [Job(c, rep, rows, scale, collect_orders=orders_out is not None and rep == 0)
             for c in configs for rep in range(n)]

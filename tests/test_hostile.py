@@ -304,6 +304,27 @@ CASES = {
            ("transit.yaml", r"\.carrier\.regions\.far\.transit_days", "transit takes at most 365 working days", "far:"),
            ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
            ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
+    # simulate's options: bounded, and said in one line before the ledger is opened
+    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("sweep-huge", "--sweep packers=100000000", r"--sweep packers=100000000: Input should be less than or equal to 10000", ()),
+           ("sweep-1e400", "--sweep packers=1e400", r"--sweep packers=1e400: Input should be a valid integer", ()),
+           ("sweep-inf", "--sweep conversion=inf", r"--sweep conversion=inf: Input should be less than or equal to 1", ()),
+           ("sweep-grid", "--sweep packers=1..1000 --sweep agents=1..1000",
+            r"--sweep: 1,000 packers x 1,000 agents make 1,000,000 sweep points, over keepword's limit of 1,000", ()),
+           ("jobs", "--sweep packers=1..1000 --replications 20", r"make 20,000 replications, over keepword's limit of 10,000", ()),
+           ("replications", "--replications 20000", r"--replications 20000: give 1 to 10,000", ()),
+           ("processes", "--processes 4096 --replications 24", r"--processes 4096: this machine has \d+ cores?; give 1 to \d+", ()),
+           ("scale-huge", "--scale 1e9 --replay {f}/orders.csv", r"--scale 1e\+09: give a factor above 0 and at most 100", ()),
+           ("scale-inf", "--scale inf --replay {f}/orders.csv", r"--scale inf: give a factor above 0 and at most 100", ()),
+           ("scale-alone", "--scale 2", r"--scale: only means something with --replay", ()),
+           ("day-first-alone", "--day-first", r"--day-first/--month-first: only means something with --replay", ()),
+           ("replay-sweep-calendar", "--replay {f}/orders.csv --sweep calendar.days=1",
+            r"--sweep calendar\.days: with --replay the log's own days are the calendar", ()),
+           ("ledger-under-a-file", "--ledger {f}/notes.db/x.db", r"--ledger \S+notes\.db/x\.db: \S+notes\.db is a file, not a folder",
+            ("notes.db",)),
+       )},
     # --csv and --orders-out replace only keepword's own outputs, never an input of the run
     **{f"simulate-out-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
                                 untouched=untouched)
