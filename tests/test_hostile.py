@@ -693,3 +693,33 @@ def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert {(out / name).stat().st_mode & 0o777 for name in ("orders.csv", "table.csv")} == {0o666 & ~umask}
+
+
+def test_sigterm_stops_a_simulate_pool_at_once_and_marks_the_run_interrupted(tmp_path):
+    """SIGTERM (a CI job cancelled) ends a run on a process pool within seconds: the pool's own
+    exit used to wait for every queued replication, minutes of them."""
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(BASELINE.read_text(encoding="utf-8").replace("days: 28", "days: 1000", 1), encoding="utf-8")
+    ledger = tmp_path / "ledger.db"
+    proc = subprocess.Popen([sys.executable, "-m", "keepword", "simulate", str(scenario), "--replications", "8",
+                             "--processes", "2", "--no-progress", "--ledger", str(ledger)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ledger.exists() and time.monotonic() < deadline:  # the run has started
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.send_signal(15)
+        start = time.monotonic()
+        _, stderr = proc.communicate(timeout=20)
+        stopped = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    print(f"\nsigterm: exit {proc.returncode} {stopped:.2f} s after SIGTERM")
+    assert proc.returncode == 130, stderr
+    assert stopped < 10
+    with open_ledger(ledger, read_only=True) as book:
+        (run,) = book.runs()
+        assert run.status == "interrupted"
