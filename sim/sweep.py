@@ -134,7 +134,8 @@ def apply_point(config: SimConfig, point: dict[str, Any]) -> SimConfig:
             config = _apply(config, name, value)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            raise BadInput(f"--sweep {name}={value}: {first['msg']}; sweep values the scenario would accept") from None
+            message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix, not the user's
+            raise BadInput(f"--sweep {name}={value}: {message}; sweep values the scenario would accept") from None
         except KeyError:
             raise BadInput(f"--sweep {name}: no such key in the simulation section; see the section 'The `simulation:` section' of README.md") from None
     return config

@@ -314,6 +314,8 @@ CASES = {
            ("sweep-grid", "--sweep packers=1..1000 --sweep agents=1..1000",
             r"--sweep: 1,000 packers x 1,000 agents make 1,000,000 sweep points, over keepword's limit of 1,000", ()),
            ("jobs", "--sweep packers=1..1000 --replications 20", r"make 20,000 replications, over keepword's limit of 10,000", ()),
+           ("sweep-orders", "--sweep sessions_per_day=1e9",
+            r"--sweep sessions_per_day=1000000000: traffic: about 1,120,000,000 orders in one replication .* limit of 1,000,000", ()),
            ("replications", "--replications 20000", r"--replications 20000: give 1 to 10,000", ()),
            ("processes", "--processes 4096 --replications 24", r"--processes 4096: this machine has \d+ cores?; give 1 to \d+", ()),
            ("scale-huge", "--scale 1e9 --replay {f}/orders.csv", r"--scale 1e\+09: give a factor above 0 and at most 100", ()),
