@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,19 @@ from keepword.errors import BadInput
 from keepword.ledger import Ledger
 from keepword.records import Figure
 from sim.config import SimConfig
-from sim.results import figures_for, tallies_for, write_results_csv
+from sim.model import ORDER_COLUMNS
+from sim.results import atomic_csv, figures_for, is_results_header, tallies_for, write_results_csv
 from sim.runner import Job, check_cluster, run_jobs
 from sim.sweep import Sweep, apply_point, grid, group_label, parse_sweep
 
-__all__ = ["SimPlan", "SimResult", "load_sim_config", "plan_simulation", "simulate"]
+__all__ = ["MAX_JOBS", "MAX_SCALE", "SimPlan", "SimResult", "load_sim_config", "plan_simulation", "simulate"]
+
+MAX_JOBS = 10_000
+"""Replications in one run, over every sweep point: each is a job whose result (about 2.5 kB)
+stays in memory until the run is written."""
+MAX_SCALE = 100.0
+"""`--scale`: a replayed log's orders may count up to this many times (and the orders that
+makes stay under sim.config.MAX_ORDERS)."""
 
 
 @dataclass(frozen=True)
@@ -93,43 +102,69 @@ def plan_simulation(
     day_first: bool | None = None,
     orders_out: str | Path | None = None,
     csv_out: str | Path | None = None,
+    ledger_path: str | Path | None = None,
 ) -> SimPlan:
     """Read and check everything a run needs; raises BadInput (one line) on the first problem.
 
     `keepword simulate` calls this before it opens the ledger, so bad input never creates or
-    changes one (issue 13)."""
+    changes one (issue 13). `ledger_path` is the ledger the run will write: an output path that
+    is it (or the scenario, or the log) is refused, never overwritten."""
     if isinstance(scenario, SimConfig):
         config, label = scenario, "(config)"
     else:
         config, label = load_sim_config(scenario), str(scenario)
     if replications is not None:
-        if replications < 1:
-            raise BadInput(f"--replications {replications}: give at least 1")
+        if not 1 <= replications <= MAX_JOBS:
+            raise BadInput(f"--replications {replications}: give 1 to {MAX_JOBS:,}")
         config = config.replace("run.replications", replications)
     if seed is not None:
         config = config.replace("run.seed", seed)
-    if processes is not None and processes < 1:
-        raise BadInput(f"--processes {processes}: give at least 1")
-    if not scale > 0:
-        raise BadInput(f"--scale {scale}: give a positive factor such as 2 or 0.5")
+    cores = os.cpu_count() or 1
+    if processes is not None and not 1 <= processes <= cores:
+        # more workers than cores only share the cores, each with its own copy of the model
+        raise BadInput(f"--processes {processes}: this machine has {cores} core{'s' if cores != 1 else ''}; "
+                       f"give 1 to {cores} (or --cluster to use more machines)")
+    if not 0 < scale <= MAX_SCALE:  # also refuses inf and nan
+        raise BadInput(f"--scale {scale:g}: give a factor above 0 and at most {MAX_SCALE:g}, such as 2 or 0.5")
+    # the options first, the log last: a sweep typo is said before a big log is read
+    parsed = [s if isinstance(s, Sweep) else parse_sweep(s) for s in sweeps or []]
+    for sweep in parsed:
+        if replay is not None and sweep.name.startswith("calendar."):
+            raise BadInput(f"--sweep {sweep.name}: with --replay the log's own days are the calendar; "
+                           "sweep another parameter, or drop --replay")
+    points = grid(parsed)
+    if len(points) * config.run.replications > MAX_JOBS:
+        raise BadInput(f"--replications {config.run.replications:,} x {len(points):,} sweep points make "
+                       f"{len(points) * config.run.replications:,} replications, over keepword's limit of "
+                       f"{MAX_JOBS:,}; give fewer --replications or sweep fewer values")
+    inputs = {"the ledger": ledger_path, "the scenario": None if isinstance(scenario, SimConfig) else scenario,
+              "the --replay log": replay}
+    out_paths: list[Path | None] = []
+    for option, out, header in (("--orders-out", orders_out, _is_orders_header), ("--csv", csv_out, is_results_header)):
+        out_paths.append(_writable(option, out, header, inputs))
+        if out is not None:
+            inputs[f"the {option} file"] = out
     rows = None
     labels: dict[str, Any] = {}
     if replay is not None:
+        for point in points:  # a swept value the model refuses is said before the log is read
+            apply_point(config, point)
+        from sim.config import MAX_ORDERS
         from sim.replay import read_orders
 
         log = read_orders(replay, list(config.carrier.regions), day_first=day_first)
+        if len(log.rows) * scale > MAX_ORDERS:
+            raise BadInput(f"--scale {scale:g}: {len(log.rows):,} orders of {replay} x {scale:g} is over "
+                           f"keepword's limit of {MAX_ORDERS:,} orders in one replication; give a smaller --scale")
         config = config.replace("calendar.start", log.start).replace("calendar.days", log.days)
         rows = log.rows
         # a label, so the report and the table name the log (a group label splits on spaces)
         labels = {"replay": "_".join(Path(replay).name.split())}
         if scale != 1:
             labels["scale"] = int(scale) if float(scale).is_integer() else scale
-    parsed = [s if isinstance(s, Sweep) else parse_sweep(s) for s in sweeps or []]
-    points = grid(parsed)
     configs = [apply_point(config, point) for point in points]
     if cluster:
         check_cluster(cluster)
-    out_paths = [_writable(option, p) for option, p in (("--orders-out", orders_out), ("--csv", csv_out))]
     n = config.run.replications
     jobs = [Job(c, rep, rows, scale, collect_orders=orders_out is not None and rep == 0)
             for c in configs for rep in range(n)]
@@ -141,20 +176,59 @@ def plan_simulation(
     return SimPlan(config, label, points, labels, jobs, params, *out_paths)
 
 
-def _writable(option: str, path: str | Path | None) -> Path | None:
-    """`path` as a Path if a file can be written there (its folder is made); BadInput if not."""
+def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], bool],
+              inputs: dict[str, str | Path | None]) -> Path | None:
+    """`path` as a Path if keepword may write its output there (its folder is made); BadInput if
+    not. It may replace only a file it wrote itself for `option` (`keepwords` tells its header
+    line), never one of the run's `inputs`: a mistyped --csv once replaced the ledger."""
     if path is None:
         return None
     p = Path(path)
+    for role, other in inputs.items():
+        if other is not None and _same_file(p, Path(other)):
+            raise BadInput(f"{option} {p}: is {role} of this run; keepword leaves it as it is: "
+                           "pick another path for the output")
     if p.is_dir():
         raise BadInput(f"{option} {p}: is a folder; give a file name such as {p / 'results.csv'}")
+    if p.exists() or p.is_symlink():
+        if not keepwords(_first_line(p)):
+            raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
+                           "line is not keepword's header); keepword leaves it as it is: pick another path")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"{option} {p}: cannot make its folder: {exc}") from None
+        raise BadInput(f"{option} {p}: cannot make its folder: {exc.strerror or exc}; pick another path") from None
     if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise BadInput(f"{option} {p}: not writable; choose another path")
     return p
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (also through a link, or with different spellings)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _first_line(p: Path) -> str:
+    """The first line of a regular file, read in bounded memory; "" for anything else (a FIFO,
+    a device, a dangling link, a file that is not UTF-8)."""
+    try:
+        if not stat.S_ISREG(p.stat().st_mode):
+            return ""
+        with p.open("rb") as handle:
+            head = handle.readline(65_536)
+        return head.decode("utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _is_orders_header(line: str) -> bool:
+    """Whether `line` is the header `--orders-out` writes (`_write_orders`)."""
+    return line == ",".join(("group", *ORDER_COLUMNS))
 
 
 def simulate(
@@ -178,7 +252,8 @@ def simulate(
     `scenario` may be a plan from `plan_simulation` (then the other options are its own)."""
     plan = scenario if isinstance(scenario, SimPlan) else plan_simulation(
         scenario, replications=replications, sweeps=sweeps, seed=seed, processes=processes, cluster=cluster,
-        replay=replay, scale=scale, day_first=day_first, orders_out=orders_out, csv_out=csv_out)
+        replay=replay, scale=scale, day_first=day_first, orders_out=orders_out, csv_out=csv_out,
+        ledger_path=None if ledger.path == ":memory:" else ledger.path)
     n = plan.config.run.replications
     with ledger.running("simulate", scenario=plan.label, params=plan.params) as run:
         results = _run_with_progress(plan.jobs, plan.params["processes"], plan.params["cluster"], progress)
@@ -214,16 +289,11 @@ def _run_with_progress(jobs: list[Job], processes: int | None, cluster: str | No
 
 
 def _write_orders(path: Path, chunks: list[tuple[str, Any]]) -> None:
-    """Every order of replication 0 of each group, for `--orders-out`."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer: csv.DictWriter[str] | None = None
-            for group, result in chunks:
-                for row in result.orders_rows or []:
-                    if writer is None:
-                        writer = csv.DictWriter(handle, ["group", *row])
-                        writer.writeheader()
-                    writer.writerow({"group": group, **row})
-    except OSError as exc:
-        raise BadInput(f"--orders-out {path}: cannot write: {exc}") from None
+    """Every order of replication 0 of each group, for `--orders-out`; the header is written even
+    with no orders, so that the next run knows the file as keepword's."""
+    with atomic_csv("--orders-out", path) as handle:
+        writer = csv.DictWriter(handle, ["group", *ORDER_COLUMNS])
+        writer.writeheader()
+        for group, result in chunks:
+            for row in result.orders_rows or []:
+                writer.writerow({"group": group, **row})

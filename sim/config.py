@@ -9,6 +9,7 @@ are minutes unless the key says `_days`.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -56,6 +57,31 @@ def _clock(value: Any) -> int:
 
 ClockTime = Annotated[int, BeforeValidator(_clock)]
 
+# Upper bounds a real store never reaches, so that a typo (an extra three zeros, `.inf`) is
+# refused by `keepword check` with its line instead of exhausting memory or time in the model:
+# every one of these sizes a list, a loop or a SimPy queue. README "Limits" lists them.
+MAX_STAFF = 10_000
+"""Packers per shift, support agents: each off-duty packer is a held request in the model."""
+MAX_SKUS = 100_000
+"""SKUs (a number or a list): the model keeps a weight per SKU."""
+MAX_POPULARITY = 10.0
+"""The Zipf exponent of SKU sales; above about 10 every order is the first SKU anyway."""
+MAX_DAYS_AWAY = 365
+"""Working days of a delivery promise or a transit: the model counts them one by one."""
+MAX_DRAIN_DAYS = 365
+"""Days the model runs on after the last order: each is a row of every daily tally."""
+MAX_ORDERS = 1_000_000
+"""Expected orders in one replication (sessions x conversion x days, with each campaign's
+extra over its days): each waiting order is a SimPy process of about 1.3 kB (200,000 orders
+queued for 6 packers peaked at 312 MB), and a 28-day month of 500 a day is 14,000."""
+MAX_WEIGHT = 1e6
+"""A weight of `daily_curve` or `weekly`: relative, so 1e6 already says "all of it"."""
+MAX_CALENDAR_DAYS = 3660
+"""`calendar.days`, and the days a replayed log may span: ten years."""
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Years `calendar.start` may be in: the model adds the horizon, the drain days and its
+promises' working days to it, and Python's dates end in 9999."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -65,9 +91,16 @@ class Calendar(_Strict):
     """Which days the model covers and which of them are working days (dispatch and transit)."""
 
     start: date = date(2026, 11, 2)
-    days: int = Field(default=28, ge=1, le=3660)
+    days: int = Field(default=28, ge=1, le=MAX_CALENDAR_DAYS)
     working_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
     holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _year(cls, value: date) -> date:
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"give a start date in the years {FIRST_YEAR} to {LAST_YEAR} (got {value})")
+        return value
 
 
 class Campaign(_Strict):
@@ -77,17 +110,28 @@ class Campaign(_Strict):
     name: str = "campaign"
     start: int | datetime | date
     end: int | datetime | date
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=1000)
+
+    def days_in(self, start: date, days: int) -> float:
+        """How many of the model's `days` from `start` it covers (a datetime counts its hours)."""
+        def day(when: int | datetime | date) -> float:
+            if isinstance(when, int):
+                return float(when)
+            if isinstance(when, datetime):
+                return (when.date() - start).days + (when.hour * 60 + when.minute) / 1440
+            return float((when - start).days)
+
+        return max(0.0, min(day(self.end), days) - max(day(self.start), 0.0))
 
 
 class Traffic(_Strict):
     """Non-homogeneous Poisson arrivals: orders per hour = sessions_per_day x conversion
     x daily_curve[hour] / mean(daily_curve) x weekly[weekday] / mean(weekly) / 24 x campaigns."""
 
-    sessions_per_day: float = Field(default=12500, ge=0)
+    sessions_per_day: float = Field(default=12500, ge=0, le=1e9, allow_inf_nan=False)
     conversion: float = Field(default=0.04, ge=0, le=1)
-    daily_curve: list[float] = Field(default_factory=lambda: [1.0] * 24)
-    weekly: list[float] = Field(default_factory=lambda: [1.0] * 7)
+    daily_curve: list[Annotated[float, Field(le=MAX_WEIGHT)]] = Field(default_factory=lambda: [1.0] * 24)
+    weekly: list[Annotated[float, Field(le=MAX_WEIGHT)]] = Field(default_factory=lambda: [1.0] * 7)
     campaigns: list[Campaign] = Field(default_factory=list)
     quantity: DistSpec = Field(default_factory=lambda: Dist("fixed", (1.0,)))
 
@@ -113,12 +157,20 @@ class Stock(_Strict):
 
     unlimited: bool = False
     skus: int | list[str] = 20
-    popularity: float = Field(default=1.0, ge=0)
+    popularity: float = Field(default=1.0, ge=0, le=MAX_POPULARITY)
     initial: int = Field(default=1000, ge=0)
     reorder_point: int = Field(default=600, ge=0)
     reorder_qty: int = Field(default=1500, ge=1)
     lead_time_days: DistSpec = Field(default_factory=lambda: Dist("between", (2.0, 4.0)))
     display_refresh_min: float = Field(default=60, ge=0)
+
+    @field_validator("skus")
+    @classmethod
+    def _some_skus(cls, value: int | list[str]) -> int | list[str]:
+        count = value if isinstance(value, int) else len(value)
+        if not 1 <= count <= MAX_SKUS:
+            raise ValueError(f"give 1 to {MAX_SKUS:,} SKUs, as a number or a list of names (got {count:,})")
+        return value
 
     def sku_names(self) -> list[str]:
         if isinstance(self.skus, int):
@@ -129,7 +181,7 @@ class Stock(_Strict):
 class Shift(_Strict):
     start: ClockTime
     end: ClockTime
-    packers: int = Field(ge=0)
+    packers: int = Field(ge=0, le=MAX_STAFF)
 
     @model_validator(mode="after")
     def _ordered(self) -> Shift:
@@ -150,8 +202,15 @@ class Warehouse(_Strict):
 
 
 class Region(_Strict):
-    share: float = Field(gt=0)
+    share: float = Field(gt=0, allow_inf_nan=False)
     transit_days: DistSpec  # working days after dispatch, whole numbers
+
+    @field_validator("transit_days")
+    @classmethod
+    def _near(cls, value: Dist) -> Dist:
+        if value.mean > MAX_DAYS_AWAY or (value.high != math.inf and value.high > MAX_DAYS_AWAY):
+            raise ValueError(f"transit takes at most {MAX_DAYS_AWAY} working days in keepword's model")
+        return value
 
 
 class Carrier(_Strict):
@@ -173,7 +232,7 @@ class Support(_Strict):
     customers whose delivery date passed, and from people with no order at all (`calls_per_day`,
     a Poisson stream spread evenly over the opening hours: questions before buying, returns)."""
 
-    agents: int = Field(default=2, ge=0)
+    agents: int = Field(default=2, ge=0, le=MAX_STAFF)
     hours: tuple[ClockTime, ClockTime] = (540, 1080)
     days: Literal["working", "all"] = "all"
     handle_min: DistSpec = Field(default_factory=lambda: Dist("exp", (8.0,)))
@@ -222,6 +281,8 @@ class PromiseRule(_Strict):
     def _window(cls, value: tuple[int, int]) -> tuple[int, int]:
         if not 0 <= value[0] <= value[1]:
             raise ValueError("delivery_working_days is [min, max] with 0 <= min <= max")
+        if value[1] > MAX_DAYS_AWAY:
+            raise ValueError(f"at most {MAX_DAYS_AWAY} working days (got {value[1]})")
         return value
 
 
@@ -231,7 +292,7 @@ class RunOptions(_Strict):
 
     replications: int = Field(default=10, ge=1, le=10000)
     seed: int = 0
-    drain_days: int = Field(default=14, ge=0)
+    drain_days: int = Field(default=14, ge=0, le=MAX_DRAIN_DAYS)
     target: float = Field(default=0.95, gt=0, lt=1)
 
 
@@ -247,6 +308,20 @@ class SimConfig(_Strict):
     emails: Emails = Field(default_factory=lambda: Emails())
     promise: PromiseRule = Field(default_factory=lambda: PromiseRule())
     run: RunOptions = Field(default_factory=lambda: RunOptions())
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SimConfig:
+        """Refuse a model whose expected orders would exhaust memory (see MAX_ORDERS): each
+        field may be sane while their product (a campaign of x1000 over a year) is not."""
+        t, cal = self.traffic, self.calendar
+        days = float(cal.days) + sum((c.multiplier - 1) * c.days_in(cal.start, cal.days)
+                                     for c in t.campaigns if c.multiplier > 1)
+        expected = t.sessions_per_day * t.conversion * days
+        if expected > MAX_ORDERS:
+            raise ValueError(f"traffic: about {expected:,.0f} orders in one replication (sessions_per_day x "
+                             f"conversion x calendar.days, campaigns included), over keepword's limit of "
+                             f"{MAX_ORDERS:,}; model fewer days or less traffic")
+        return self
 
     def __repr__(self) -> str:
         t = self.traffic

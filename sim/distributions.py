@@ -27,6 +27,10 @@ __all__ = ["Dist", "DistSpec", "parse_dist", "weighted_choice"]
 
 T = TypeVar("T")
 
+MAX_NUMBER = 1e9
+"""The largest number in a distribution (minutes, days, weights): a billion minutes is 1,900
+years; finite, so means and sums of weights never overflow."""
+
 _KINDS = ("exp", "between", "lognormal", "triangular", "choice", "fixed")
 _HELP = "write a number or one of {exp: MEAN}, {between: [LOW, HIGH]}, {lognormal: {mean: M, sd: S}}, {triangular: [LOW, MODE, HIGH]}, {choice: {VALUE: WEIGHT, ...}}"
 
@@ -110,9 +114,7 @@ def parse_dist(value: Any) -> Dist:
     if isinstance(value, bool):
         raise ValueError(_HELP)
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError(f"must not be negative (got {value})")
-        return Dist("fixed", (float(value),))
+        return Dist("fixed", (_number(value),))
     if not isinstance(value, dict) or len(value) != 1:
         raise ValueError(_HELP)
     ((kind, arg),) = value.items()
@@ -159,6 +161,8 @@ def _number(value: Any) -> float:
         value = float(value)  # choice keys written as strings ("1": 0.7)
     if not isinstance(value, int | float) or value < 0 or math.isnan(value):
         raise ValueError(f"expected a number >= 0, got {value!r}")
+    if not value <= MAX_NUMBER:  # .inf, 1e308: a mean no store has, and sums that overflow
+        raise ValueError(f"expected a number up to {MAX_NUMBER:g}, got {value!r}")
     return float(value)
 
 

@@ -35,6 +35,10 @@ from sim.warehouse import Packers, Shifts, StockRoom
 
 __all__ = ["Model", "ReplayOrder", "run_model"]
 
+ORDER_COLUMNS = ("placed_at", "sku", "quantity", "region", "promised_dispatch", "dispatched_at",
+                 "promised_delivery", "delivered", "on_time", "shown_in_stock", "in_stock")
+"""The columns of an order row (`Model._row`), as `--orders-out` writes them after `group`."""
+
 
 class ReplayOrder(NamedTuple):
     """One row of a replayed order log, in model minutes."""

@@ -21,16 +21,29 @@ from __future__ import annotations
 
 import csv
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TextIO
 
 from keepword.errors import BadInput
+from sim.config import FIRST_YEAR, LAST_YEAR
+from sim.config import MAX_CALENDAR_DAYS as MAX_DAYS
 from sim.model import ReplayOrder
 
-__all__ = ["OrderLog", "parse_timestamp", "read_orders"]
+__all__ = ["MAX_PROMISE_DAYS", "MAX_REPLAY_BYTES", "MAX_REPLAY_ROWS", "OrderLog", "parse_timestamp", "read_orders"]
 
 REQUIRED = ("timestamp", "sku", "quantity", "region")
+MAX_REPLAY_ROWS = 500_000
+"""Orders in a replayed log: every row is held in memory (about 0.5 kB while it is read) and
+sent to every replication; a month of 10,000 orders a day is 300,000."""
+MAX_REPLAY_BYTES = 100_000_000
+"""The largest log read: 500,000 rows of about 60 bytes are 30 MB, so this leaves long SKUs room."""
+MAX_PROMISE_DAYS = 366
+"""The latest promised date, in days after its order: the model counts the working days between."""
+MAX_CELL = 1_000
+"""The longest cell: a timestamp, a SKU or a region name is a few dozen characters."""
 
 
 @dataclass(frozen=True)
@@ -56,28 +69,36 @@ def read_orders(path: str | Path, regions: list[str], day_first: bool | None = N
     """Read and check the whole log (a bad row is found before any replication starts).
     `day_first`: how to read 02/11/2026 (True: 2 November; False: February 11; None: refuse)."""
     p = Path(path)
-    try:
-        handle = p.open(newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BadInput(f"{p}: no such file; --replay needs a CSV with columns {', '.join(REQUIRED)}") from None
-    except OSError as exc:
-        raise BadInput(f"{p}: cannot read: {exc}") from None
+    handle = _open(p)
     parsed: list[tuple[datetime, str, int, str, date | None]] = []
     with handle:
         reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise BadInput(f"{p}:1: missing column(s) {', '.join(missing)}; the header must name {', '.join(REQUIRED)}"
-                           " (and optionally promised_date)")
-        reader.fieldnames = header
-        for number, row in enumerate(reader, start=2):
-            parsed.append(_row(p, number, row, regions, day_first))
+        try:
+            header = [h.strip() for h in reader.fieldnames or []]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                raise BadInput(f"{p}:1: missing column(s) {', '.join(missing)}; the header must name "
+                               f"{', '.join(REQUIRED)} (and optionally promised_date)")
+            reader.fieldnames = header
+            for number, row in enumerate(reader, start=2):
+                if number > MAX_REPLAY_ROWS + 1:
+                    raise BadInput(f"{p}:{number}: over {MAX_REPLAY_ROWS:,} orders, keepword's limit for a "
+                                   "replayed log; replay a shorter period (split the log by month)")
+                parsed.append(_row(p, number, row, regions, day_first))
+        except UnicodeDecodeError:
+            raise BadInput(f"{p}:{_first_bad_line(p)}: not UTF-8 text; save the log as UTF-8 "
+                           "(\"CSV UTF-8\" in a spreadsheet)") from None
+        except csv.Error as exc:  # a NUL byte, a cell over csv's field limit
+            raise BadInput(f"{p}:{reader.line_num + 1}: not a CSV keepword reads ({exc}); --replay takes a "
+                           f"UTF-8 CSV with columns {', '.join(REQUIRED)}") from None
     if not parsed:
         raise BadInput(f"{p}:2: the log has no orders")
     parsed.sort(key=lambda r: r[0])
     start = parsed[0][0].date()
     days = (parsed[-1][0].date() - start).days + 1
+    if days > MAX_DAYS:
+        raise BadInput(f"{p}: the orders span {days:,} days ({start} to {parsed[-1][0].date()}), over the "
+                       f"model's {MAX_DAYS:,}; replay a shorter period (split the log by year)")
     origin = datetime.combine(start, datetime.min.time())
     rows = tuple(
         ReplayOrder((when - origin).total_seconds() / 60, sku, qty, region,
@@ -85,6 +106,52 @@ def read_orders(path: str | Path, regions: list[str], day_first: bool | None = N
         for when, sku, qty, region, promised in parsed
     )
     return OrderLog(str(p), start, days, rows)
+
+
+def _first_bad_line(p: Path) -> int:
+    """The line of the first byte that is not UTF-8 (the text reader decodes in blocks, so its
+    own line count is ahead); read line by line, in bounded memory."""
+    with p.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _count_lines(p: Path) -> int:
+    """Lines in the file (a last line without a newline counts), read in 1 MB blocks."""
+    count, last = 0, b"\n"
+    with p.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def _open(p: Path) -> TextIO:
+    """The log opened for reading, if it is a regular file keepword may read whole: a FIFO would
+    block and /dev/zero never ends, as `keepword check` refuses them for YAML."""
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise BadInput(f"{p}: no such file; --replay needs a CSV with columns {', '.join(REQUIRED)}") from None
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{p}: not a regular file; --replay needs the path of a CSV file")
+    if info.st_size > MAX_REPLAY_BYTES:
+        raise BadInput(f"{p}: {info.st_size:,} bytes, over keepword's limit of {MAX_REPLAY_BYTES:,} for a "
+                       "replayed log; replay a shorter period (split the log by month)")
+    try:
+        lines = _count_lines(p)
+        if lines > MAX_REPLAY_ROWS + 1:  # counted in a blink, before a row is parsed
+            raise BadInput(f"{p}: {lines:,} lines, over keepword's limit of {MAX_REPLAY_ROWS:,} orders for a "
+                           "replayed log; replay a shorter period (split the log by month)")
+        return p.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
 
 
 def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str], day_first: bool | None
@@ -96,6 +163,9 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
         value = row.get(column)
         if value is None or not value.strip():
             raise fail(column, "empty; every row needs a value here")
+        if len(value) > MAX_CELL:
+            raise fail(column, f"{len(value):,} characters, over keepword's limit of {MAX_CELL:,} for a cell; "
+                               "check the column")
         return value.strip()
 
     text = cell("timestamp")
@@ -103,6 +173,8 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
         when = parse_timestamp(text, day_first)
     except ValueError as exc:
         raise fail("timestamp", str(exc)) from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise fail("timestamp", f"{text!r}: give a time in the years {FIRST_YEAR} to {LAST_YEAR}")
     sku = cell("sku")
     text = cell("quantity")
     try:
@@ -116,6 +188,8 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
         raise fail("region", f"unknown region {region!r}; the scenario's carrier regions are {', '.join(regions)}")
     promised = None
     text = (row.get("promised_date") or "").strip()
+    if len(text) > MAX_CELL:
+        raise fail("promised_date", f"{len(text):,} characters, over keepword's limit of {MAX_CELL:,} for a cell")
     if text:
         try:
             promised = date.fromisoformat(text)
@@ -123,6 +197,9 @@ def _row(path: Path, number: int, row: dict[str, str | None], regions: list[str]
             raise fail("promised_date", f"{text!r} is not a date such as 2026-11-05") from None
         if promised < when.date():
             raise fail("promised_date", f"{promised} is before the order was placed ({when.date()})")
+        if (promised - when.date()).days > MAX_PROMISE_DAYS:
+            raise fail("promised_date", f"{promised} is over {MAX_PROMISE_DAYS} days after the order was placed "
+                                        f"({when.date()}); check the column")
     return when, sku, quantity, region, promised
 
 

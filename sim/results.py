@@ -9,19 +9,35 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Sequence
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from keepword.errors import BadInput
 from keepword.records import Figure, Tally
 from keepword.stats import mean_interval
 from sim.tallies import KINDS, ReplicationResult
 
-__all__ = ["FIGURES", "StaffAnswer", "figures_for", "honest_promise", "per_replication", "percentile",
-           "smallest_meeting", "staff_needed", "tallies_for", "write_results_csv"]
+__all__ = [
+    "FIGURES",
+    "StaffAnswer",
+    "atomic_csv",
+    "figures_for",
+    "honest_promise",
+    "is_results_header",
+    "per_replication",
+    "percentile",
+    "smallest_meeting",
+    "staff_needed",
+    "tallies_for",
+    "write_results_csv",
+]
 
 FIGURES = (
     "on_time_rate", "late_dispatch_rate", "stock_claim_accuracy", "email_on_time_rate",
@@ -216,14 +232,55 @@ def write_results_csv(path: Path, figures: Sequence[Figure], groups: Sequence[st
                 row[k] = f.labels[k]
         row["replications"] = max(row.get("replications", 0), f.labels.get("replications", 0))
         row[f.name], row[f"{f.name}_low"], row[f"{f.name}_high"] = f.value, f.lo, f.hi
+    with atomic_csv("--csv", path) as handle:
+        writer = csv.DictWriter(handle, columns, restval="")
+        writer.writeheader()
+        for group in rows:
+            writer.writerow({k: _cell(v) for k, v in rows[group].items()})
+
+
+def is_results_header(line: str) -> bool:
+    """Whether `line` is a header `write_results_csv` writes: group, the labels, replications,
+    then NAME, NAME_low, NAME_high for figures keepword computes. `--csv` overwrites only such a
+    file, so a mistyped path never replaces a user's spreadsheet (or the ledger)."""
+    columns = line.split(",")
+    if columns[:1] != ["group"] or "replications" not in columns:
+        return False
+    rest = columns[columns.index("replications") + 1:]
+    if not rest or len(rest) % 3:
+        return False
+    triples = [rest[i:i + 3] for i in range(0, len(rest), 3)]
+    return all(t[0] in FIGURES and t[1:] == [f"{t[0]}_low", f"{t[0]}_high"] for t in triples)
+
+
+def _mode(path: Path) -> int:
+    """The permissions of the file `path` replaces, or a new file's (0666 less the umask)."""
     try:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, columns, restval="")
-            writer.writeheader()
-            for group in rows:
-                writer.writerow({k: _cell(v) for k, v in rows[group].items()})
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_csv(option: str, path: Path) -> Iterator[TextIO]:
+    """A CSV handle whose text replaces `path` only once it is all written (a temporary file
+    beside it, then a rename): an interrupted run leaves the old file or none, never half."""
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            yield handle
+        os.chmod(tmp, _mode(path))  # mkstemp's 0600: give it what a plain open() would have
+        os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
-        raise BadInput(f"--csv {path}: cannot write: {exc}") from None
+        raise BadInput(f"{option} {path}: cannot write: {exc.strerror or exc}; choose another path") from None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def _cell(value: Any) -> Any:

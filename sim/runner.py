@@ -68,12 +68,28 @@ def run_jobs(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results: list[ReplicationResult | None] = [None] * len(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    try:
         futures = {pool.submit(_run, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             done()
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
     return [r for r in results if r is not None]
+
+
+def _stop(pool: Any) -> None:
+    """Stop a pool now: on Ctrl-C or SIGTERM (which the ledger turns into KeyboardInterrupt) the
+    executor's own exit waits for every running replication, so a run killed mid-way went on for
+    minutes. Queued jobs are cancelled and running workers terminated (their results are lost
+    with the run, which the ledger marks interrupted)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # no public handle on 3.11
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
 
 
 def _pool_context() -> Any:

@@ -25,7 +25,11 @@ from pydantic import ValidationError
 from keepword.errors import BadInput
 from sim.config import SimConfig
 
-__all__ = ["Sweep", "apply_point", "grid", "group_label", "parse_sweep"]
+__all__ = ["MAX_POINTS", "Sweep", "apply_point", "grid", "group_label", "parse_sweep"]
+
+MAX_POINTS = 1_000
+"""Sweep points in all (the product of every sweep's values): each is a model config and a
+group of replications; 1,000 groups of 10 replications is hours of work already."""
 
 SHORT = {
     "sessions_per_day": "traffic.sessions_per_day",
@@ -91,17 +95,30 @@ def _number(value: Decimal) -> int | float:
 
 
 def _value(text: str) -> Any:
+    """A number if the text is a finite one; else the text, for the model to judge (`inf`,
+    `nan` and `1e400` reach it as text, so it refuses them with its own message)."""
     try:
-        return _number(Decimal(text))
+        number = Decimal(text)
     except InvalidOperation:
         return text
+    if not number.is_finite() or abs(number.adjusted()) > 30:
+        return text
+    return _number(number)
 
 
 def grid(sweeps: list[Sweep]) -> list[dict[str, Any]]:
-    """Every combination, the first sweep varying slowest; [{}] with no sweeps."""
+    """Every combination, the first sweep varying slowest; [{}] with no sweeps. Counted before
+    any is built: a grid over MAX_POINTS is BadInput, not a million dicts."""
     names = [s.name for s in sweeps]
     if len(set(names)) != len(names):
         raise BadInput(f"--sweep: {', '.join(names)}: a parameter is swept twice; give it once with all its values")
+    count = 1
+    for s in sweeps:
+        count *= len(s.values)
+    if count > MAX_POINTS:
+        sizes = " x ".join(f"{len(s.values):,} {s.name}" for s in sweeps)
+        raise BadInput(f"--sweep: {sizes} make {count:,} sweep points, over keepword's limit of {MAX_POINTS:,}; "
+                       "sweep fewer values (a step, e.g. packers=2..20:2) or fewer parameters")
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(s.values for s in sweeps))]
 
 
@@ -117,7 +134,8 @@ def apply_point(config: SimConfig, point: dict[str, Any]) -> SimConfig:
             config = _apply(config, name, value)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            raise BadInput(f"--sweep {name}={value}: {first['msg']}") from None
+            message = str(first["msg"]).removeprefix("Value error, ")  # pydantic's prefix, not the user's
+            raise BadInput(f"--sweep {name}={value}: {message}; sweep values the scenario would accept") from None
         except KeyError:
             raise BadInput(f"--sweep {name}: no such key in the simulation section; see the section 'The `simulation:` section' of README.md") from None
     return config

@@ -121,6 +121,58 @@ def _scenario(tmp: Path, name: str, *, store: str = "stores/demo.yaml", journeys
     return path
 
 
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+# simulation scenarios `keepword check` once accepted whose model exhausted memory or time, or
+# crashed: file -> (the baseline's text, what replaces it)
+SIM_MUTANTS = {
+    "sessions.yaml": ("sessions_per_day: 12500", "sessions_per_day: 1e15"),
+    "sessions-inf.yaml": ("sessions_per_day: 12500", "sessions_per_day: .inf"),
+    "campaign.yaml": ("campaigns: []", "campaigns: [{start: 0, end: 28, multiplier: 1e12}]"),
+    "campaign-long.yaml": ("campaigns: []", "campaigns: [{start: 0, end: 28, multiplier: 900}]"),
+    "packers.yaml": ("packers: 3}", "packers: 100000000}"),
+    "skus.yaml": ("skus: 20", "skus: 100000000"),
+    "no-skus.yaml": ("skus: 20", "skus: 0"),
+    "drain.yaml": ("drain_days: 14", "drain_days: 100000000"),
+    "year-9999.yaml": ("start: 2026-11-02", "start: 9999-12-31"),
+    "delivery.yaml": ("delivery_working_days: [1, 3]", "delivery_working_days: [1, 100000000]"),
+    "transit.yaml": ("far: {share: 0.4, transit_days: {choice: {2: 0.6, 3: 0.3, 4: 0.1}}}",
+                     "far: {share: 0.4, transit_days: {choice: {100000000: 1}}}"),
+    "popularity.yaml": ("popularity: 1.0 ", "popularity: 1e308 "),
+    "pick-inf.yaml": ("pick_pack_min: {lognormal: {mean: 4, sd: 2}}", "pick_pack_min: {exp: .inf}"),
+}
+
+
+def _sim_mutant(tmp: Path, name: str) -> Path:
+    old, new = SIM_MUTANTS[name]
+    text = BASELINE.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+ORDER_HEADER = "timestamp,sku,quantity,region\n"
+
+
+def _order_logs(tmp: Path) -> None:
+    """`--replay` logs a spreadsheet or a hostile user might hand keepword."""
+    row = "2026-11-02T09:14:00,SKU-001,1,near\n"
+    (tmp / "orders.csv").write_text(ORDER_HEADER + row * 3, encoding="utf-8")
+    (tmp / "latin1.csv").write_bytes((ORDER_HEADER + row + "2026-11-02T09:15:00,caf\u00e9,1,near\n").encode("latin-1"))
+    (tmp / "utf16.csv").write_bytes((ORDER_HEADER + row).encode("utf-16"))
+    (tmp / "binary.csv").write_bytes(ORDER_HEADER.encode() + bytes(range(256)) * 64)
+    (tmp / "big-cell.csv").write_text(ORDER_HEADER + row + f"2026-11-02T09:15:00,{'x' * 200_000},1,near\n")
+    (tmp / "long-cell.csv").write_text(ORDER_HEADER + row + f"2026-11-02T09:15:00,{'x' * 5_000},1,near\n")
+    (tmp / "decade.csv").write_text(ORDER_HEADER + row + "2040-01-01T10:00:00,SKU-001,1,near\n")
+    (tmp / "year-1.csv").write_text(ORDER_HEADER + "0001-01-01T10:00:00,SKU-001,1,near\n")
+    (tmp / "promise-far.csv").write_text("timestamp,sku,quantity,region,promised_date\n"
+                                         "2026-11-02T09:14:00,SKU-001,1,near,9999-12-31\n")
+    with (tmp / "long-log.csv").open("w") as handle:  # 600,000 orders: over the limit of 500,000
+        handle.write(ORDER_HEADER)
+        handle.writelines(["2026-11-02T09:14:00,S,1,near\n"] * 600_000)
+    os.mkfifo(tmp / "fifo.csv")
+
+
 def _foreign_sqlite(path: Path, *, application_id: int = 0, wal: bool = False) -> Path:
     db = sqlite3.connect(path)
     if wal:
@@ -205,6 +257,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _profile(tmp, f"feed-{name}.yaml", "feed: /feed.xml", f"feed: feed-{name}.tsv")
     _scenario(tmp, "missing-journey.yaml", journeys="[my_journeys:window_shopping]")
     _scenario(tmp, "good.yaml")
+    for name in SIM_MUTANTS:
+        _sim_mutant(tmp, name)
+    _order_logs(tmp)
+    (tmp / "scen.yaml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp / "sheet.csv").write_text("month,takings\n2026-11,1234.50\n", encoding="utf-8")  # a user's spreadsheet
     (tmp / "my_journeys.py").write_text("def browse_only(shopper):\n    shopper.browse()\n")
     return tmp
 
@@ -268,6 +325,78 @@ CASES = {
     "not-utf8": Case("check {f}/latin1.yaml", 2, r"latin1\.yaml:1: not UTF-8 text"),
     "huge-number": Case("simulate {f}/bigint.yaml --ledger {ledger}", 2, r"bigint\.yaml:4: cannot read this value"),
     "bad-date": Case("check {f}/baddate.yaml", 2, r"baddate\.yaml:4: cannot read this value: month must be in 1\.\.12"),
+    # simulation scenarios whose numbers no store has: refused with their line, by check and simulate
+    **{f"sim-{name.removesuffix('.yaml')}-{command}": Case(f"{command} {{f}}/{name}" + (" --ledger {ledger}" if command == "simulate" else ""),
+                                                           2, rf"{re.escape(name)}:\d+: simulation{field}: {message}", at=at)
+       for command in ("check", "simulate")
+       for name, field, message, at in (
+           ("sessions.yaml", r"\.traffic\.sessions_per_day", "Input should be less than or equal to 1000000000", "sessions_per_day"),
+           ("sessions-inf.yaml", r"\.traffic\.sessions_per_day", "Input should be a finite number", "sessions_per_day"),
+           ("campaign.yaml", r"\.traffic\.campaigns\.0\.multiplier", "Input should be less than or equal to 1000", "campaigns"),
+           ("campaign-long.yaml", "", r"traffic: about 12,600,000 orders in one replication .* limit of 1,000,000", "simulation:"),
+           ("packers.yaml", r"\.warehouse\.shifts\.0\.packers", "Input should be less than or equal to 10000", "packers: 100000000"),
+           ("skus.yaml", r"\.stock\.skus", "give 1 to 100,000 SKUs", "skus:"),
+           ("no-skus.yaml", r"\.stock\.skus", r"give 1 to 100,000 SKUs, .* \(got 0\)", "skus:"),
+           ("drain.yaml", r"\.run\.drain_days", "Input should be less than or equal to 365", "drain_days"),
+           ("year-9999.yaml", r"\.calendar\.start", "give a start date in the years 1900 to 2999", "start: 9999"),
+           ("delivery.yaml", r"\.promise\.delivery_working_days", "at most 365 working days", "delivery_working_days"),
+           ("transit.yaml", r"\.carrier\.regions\.far\.transit_days", "transit takes at most 365 working days", "far:"),
+           ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
+           ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
+    # simulate's options: bounded, and said in one line before the ledger is opened
+    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("sweep-huge", "--sweep packers=100000000", r"--sweep packers=100000000: Input should be less than or equal to 10000", ()),
+           ("sweep-1e400", "--sweep packers=1e400", r"--sweep packers=1e400: Input should be a valid integer", ()),
+           ("sweep-inf", "--sweep conversion=inf", r"--sweep conversion=inf: Input should be less than or equal to 1", ()),
+           ("sweep-grid", "--sweep packers=1..1000 --sweep agents=1..1000",
+            r"--sweep: 1,000 packers x 1,000 agents make 1,000,000 sweep points, over keepword's limit of 1,000", ()),
+           ("jobs", "--sweep packers=1..1000 --replications 20", r"make 20,000 replications, over keepword's limit of 10,000", ()),
+           ("sweep-orders", "--sweep sessions_per_day=1e9",
+            r"--sweep sessions_per_day=1000000000: traffic: about 1,120,000,000 orders in one replication .* limit of 1,000,000", ()),
+           ("replications", "--replications 20000", r"--replications 20000: give 1 to 10,000", ()),
+           ("processes", "--processes 4096 --replications 24", r"--processes 4096: this machine has \d+ cores?; give 1 to \d+", ()),
+           ("scale-huge", "--scale 1e9 --replay {f}/orders.csv", r"--scale 1e\+09: give a factor above 0 and at most 100", ()),
+           ("scale-inf", "--scale inf --replay {f}/orders.csv", r"--scale inf: give a factor above 0 and at most 100", ()),
+           ("scale-alone", "--scale 2", r"--scale: only means something with --replay", ()),
+           ("day-first-alone", "--day-first", r"--day-first/--month-first: only means something with --replay", ()),
+           ("replay-sweep-calendar", "--replay {f}/orders.csv --sweep calendar.days=1",
+            r"--sweep calendar\.days: with --replay the log's own days are the calendar", ()),
+           ("ledger-under-a-file", "--ledger {f}/notes.db/x.db", r"--ledger \S+notes\.db/x\.db: \S+notes\.db is a file, not a folder",
+            ("notes.db",)),
+       )},
+    # --csv and --orders-out replace only keepword's own outputs, never an input of the run
+    **{f"simulate-out-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("csv-is-ledger", "--csv {ledger}", r"--csv \S+ledger\.db: is the ledger of this run; .*pick another path", ()),
+           ("orders-out-is-log", "--replay {f}/orders.csv --orders-out {f}/./orders.csv",
+            r"--orders-out \S+orders\.csv: is the --replay log of this run", ("orders.csv",)),
+           ("csv-is-orders-out", "--orders-out {f}/out.csv --csv {f}/out.csv", r"--csv \S+out\.csv: is the --orders-out file", ()),
+           ("csv-foreign", "--csv {f}/sheet.csv",
+            r"--csv \S+sheet\.csv: the file exists and is not one keepword wrote for --csv .*pick another path", ("sheet.csv",)),
+           ("orders-out-foreign", "--orders-out {f}/notes.db",
+            r"--orders-out \S+notes\.db: the file exists and is not one keepword wrote", ("notes.db",)),
+       )},
+    "simulate-out-orders-out-is-scenario": Case(
+        "simulate {f}/scen.yaml --no-progress --ledger {ledger} --orders-out {f}/./scen.yaml", 2,
+        r"--orders-out \S+scen\.yaml: is the scenario of this run; keepword leaves it as it is", untouched=("scen.yaml",)),
+    # --replay logs: bounded, and said in one line before the ledger is opened
+    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                untouched=untouched)
+       for name, options, line, untouched in (
+           ("replay-latin1", "--replay {f}/latin1.csv", r"latin1\.csv:3: not UTF-8 text; save the log as UTF-8", ()),
+           ("replay-utf16", "--replay {f}/utf16.csv", r"utf16\.csv:1: not UTF-8 text", ()),
+           ("replay-binary", "--replay {f}/binary.csv", r"binary\.csv:3: not UTF-8 text", ()),
+           ("replay-big-cell", "--replay {f}/big-cell.csv", r"big-cell\.csv:3: not a CSV keepword reads \(field larger than field limit", ()),
+           ("replay-long-cell", "--replay {f}/long-cell.csv", r"long-cell\.csv:3: sku: 5,000 characters, over keepword's limit of 1,000", ()),
+           ("replay-decade", "--replay {f}/decade.csv", r"decade\.csv: the orders span 4,809 days .* over the model's 3,660", ()),
+           ("replay-year-1", "--replay {f}/year-1.csv", r"year-1\.csv:2: timestamp: .*give a time in the years 1900 to 2999", ()),
+           ("replay-promise-far", "--replay {f}/promise-far.csv", r"promise-far\.csv:2: promised_date: 9999-12-31 is over 366 days", ()),
+           ("replay-long-log", "--replay {f}/long-log.csv", r"long-log\.csv: 600,001 lines, over keepword's limit of 500,000 orders", ()),
+           ("replay-fifo", "--replay {f}/fifo.csv", r"fifo\.csv: not a regular file; --replay needs the path of a CSV file", ()),
+       )},
     # a busy ledger
     "locked-ledger": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{ledger}}", 3,
                           r"the ledger .*ledger\.db is locked by another process; waited 0\.5 s \(KEEPWORD_LEDGER_WAIT\)",
@@ -677,3 +806,51 @@ def test_a_new_ledger_in_a_read_only_folder_is_one_line(read_only: Path, tmp_pat
         assert line.startswith(f"keepword: error: {path}: cannot create a ledger here ("), line
         assert line.endswith("pick a --ledger path in a folder you can write to (or KEEPWORD_LEDGER)"), line
     assert sorted(p.name for p in read_only.iterdir()) == ["ledger.db"]
+
+
+def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
+    """--csv and --orders-out may replace what an earlier run wrote there (their header says so),
+    through a temporary file and a rename: no temporary is left, and the mode is a plain file's."""
+    out = tmp_path / "out"
+    args = ["simulate", SIM, "--replications", "1", "--processes", "1", "--no-progress",
+            "--ledger", str(tmp_path / "ledger.db"), "--csv", str(out / "table.csv"),
+            "--orders-out", str(out / "orders.csv")]
+    for _ in range(2):
+        result = measured(args, cwd=tmp_path, env={"KEEPWORD_LEDGER_WAIT": "5"})
+        assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
+    assert (out / "orders.csv").read_text().startswith("group,placed_at,sku,quantity,region,")
+    assert (out / "table.csv").read_text().startswith("group,replications,on_time_rate,on_time_rate_low,")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {(out / name).stat().st_mode & 0o777 for name in ("orders.csv", "table.csv")} == {0o666 & ~umask}
+
+
+def test_sigterm_stops_a_simulate_pool_at_once_and_marks_the_run_interrupted(tmp_path):
+    """SIGTERM (a CI job cancelled) ends a run on a process pool within seconds: the pool's own
+    exit used to wait for every queued replication, minutes of them."""
+    scenario = tmp_path / "long.yaml"
+    scenario.write_text(BASELINE.read_text(encoding="utf-8").replace("days: 28", "days: 1000", 1), encoding="utf-8")
+    ledger = tmp_path / "ledger.db"
+    proc = subprocess.Popen([sys.executable, "-m", "keepword", "simulate", str(scenario), "--replications", "8",
+                             "--processes", "2", "--no-progress", "--ledger", str(ledger)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not ledger.exists() and time.monotonic() < deadline:  # the run has started
+            time.sleep(0.1)
+        time.sleep(2)
+        proc.send_signal(15)
+        start = time.monotonic()
+        _, stderr = proc.communicate(timeout=20)
+        stopped = time.monotonic() - start
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    print(f"\nsigterm: exit {proc.returncode} {stopped:.2f} s after SIGTERM")
+    assert proc.returncode == 130, stderr
+    assert stopped < 10
+    with open_ledger(ledger, read_only=True) as book:
+        (run,) = book.runs()
+        assert run.status == "interrupted"

@@ -129,7 +129,7 @@ def test_cli_simulate_progress_goes_to_stderr_and_figures_to_stdout(tmp_path, sc
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--sweep", "packers=8..3"], "keepword: error: --sweep 'packers=8..3': a range needs LOW <= HIGH"),
-    (["--replications", "0"], "keepword: error: --replications 0: give at least 1"),
+    (["--replications", "0"], "keepword: error: --replications 0: give 1 to 10,000"),
     (["--replay", "nope.csv"], "keepword: error: nope.csv: no such file"),
 ])
 def test_cli_bad_options_exit_2_with_one_line(tmp_path, scenario, capsys, args, message):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from keepword.cli.app import DEFAULT_LEDGER_PATH, LedgerOption, app, console
+from keepword.errors import BadInput
 
 if TYPE_CHECKING:
     from keepword.records import Figure
@@ -43,7 +44,7 @@ def simulate_command(
     cluster: Annotated[str | None, typer.Option(metavar="ADDRESS", help="Dask scheduler, e.g. tcp://HOST:8786 (needs the extra: pip install 'keepword\\[cluster]').")] = None,
     replay: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Replay an order log (CSV: timestamp, sku, quantity, region[, promised_date]).")] = None,
     day_first: Annotated[bool | None, typer.Option("--day-first/--month-first", help="With --replay: read 04/11/2026 as 4 November (--day-first) or April 11 (--month-first); a log with such dates needs one.", show_default=False)] = None,
-    scale: Annotated[float, typer.Option(metavar="X", help="With --replay: each logged order counts this many times (2 doubles traffic).")] = 1.0,
+    scale: Annotated[float | None, typer.Option(metavar="X", help="With --replay: each logged order counts this many times (2 doubles traffic; at most 100).", show_default=False)] = None,
     orders_out: Annotated[Path | None, typer.Option(metavar="FILE.csv", help="Also write every order of replication 0 to this CSV.")] = None,
     csv: Annotated[Path | None, typer.Option("--csv", metavar="FILE.csv", help="Also write the table (every whole-run figure with its interval, one row per group) to this CSV.")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
@@ -58,10 +59,15 @@ def simulate_command(
     from sim.api import plan_simulation, simulate
 
     # every input is read and checked first: bad input never creates or changes a ledger
+    if replay is None:  # they only change how a log is read: said, not silently ignored
+        for given, option in ((scale is not None, "--scale"), (day_first is not None, "--day-first/--month-first")):
+            if given:
+                raise BadInput(f"{option}: only means something with --replay FILE.csv; drop it, or replay a log")
+    scale = 1.0 if scale is None else scale
     plan = plan_simulation(scenario, replications=replications, sweeps=sweep, seed=seed, processes=processes,
                            cluster=cluster, replay=replay, scale=scale, day_first=day_first,
-                           orders_out=orders_out, csv_out=csv)
-    ledger.parent.mkdir(parents=True, exist_ok=True)
+                           orders_out=orders_out, csv_out=csv, ledger_path=ledger)
+    _ledger_folder(ledger)
     with open_ledger(ledger) as book:
         result = simulate(plan, ledger=book, progress=progress)
     about = "" if replay is None else f" of {replay}" + (f" (x{scale:g})" if scale != 1 else "")
@@ -74,6 +80,22 @@ def simulate_command(
         console.print(f"The table is also in {csv} (rates as shares, with _low and _high columns).", soft_wrap=True)
     console.print(f"Written to {ledger} as run #{result.run_id}; `keepword report` charts it.")
     return result.exit_code
+
+
+def _ledger_folder(ledger: Path) -> None:
+    """Make the ledger's folder, or say in one line why it cannot be made (a file in the way,
+    no permission) instead of a traceback."""
+    for folder in (ledger.parent, *ledger.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise BadInput(f"--ledger {ledger}: {folder} is a file, not a folder; pick another --ledger path "
+                               "(or KEEPWORD_LEDGER)")
+            break
+    try:
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--ledger {ledger}: cannot make its folder {ledger.parent}: {exc.strerror or exc}; "
+                       "pick another --ledger path (or KEEPWORD_LEDGER)") from None
 
 
 def _print_table(title: str, groups: list[str], figure: Any) -> None:
