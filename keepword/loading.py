@@ -16,6 +16,7 @@ stands for, so an alias bomb is refused before anything is built from it.
 from __future__ import annotations
 
 import importlib
+import os
 import stat
 import sys
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ __all__ = [
     "known_locale",
     "load_document",
     "load_model",
+    "regular_file",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -170,16 +172,25 @@ def load_document(path: str | Path) -> Document:
     return Document(p, data, lines)
 
 
-def _read_text(p: Path) -> str:
-    """The file's text, read only if it is a regular file of at most MAX_BYTES of UTF-8."""
+def regular_file(p: Path, *, missing: str, wanted: str) -> os.stat_result:
+    """`p`'s stat if it is a regular file keepword may read whole, else BadInput: a FIFO would
+    block and /dev/zero never ends. `missing` says what to do when there is no such file,
+    `wanted` what to give instead ("the path of a YAML file")."""
     try:
         info = p.stat()
     except FileNotFoundError:
-        raise BadInput(f"{p}: no such file; check the path (relative paths start from the current directory)") from None
+        raise BadInput(f"{p}: no such file; {missing}") from None
     except OSError as exc:
         raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):  # a FIFO would block, /dev/zero never ends
-        raise BadInput(f"{p}: not a regular file; give the path of a YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{p}: not a regular file; {wanted}")
+    return info
+
+
+def _read_text(p: Path) -> str:
+    """The file's text, read only if it is a regular file of at most MAX_BYTES of UTF-8."""
+    regular_file(p, missing="check the path (relative paths start from the current directory)",
+                 wanted="give the path of a YAML file")
     try:
         with p.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import csv
 import re
-import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from keepword.errors import BadInput
+from keepword.loading import regular_file
 from sim.config import FIRST_YEAR, LAST_YEAR
 from sim.config import MAX_CALENDAR_DAYS as MAX_DAYS
 from sim.model import ReplayOrder
@@ -133,14 +133,8 @@ def _count_lines(p: Path) -> int:
 def _open(p: Path) -> TextIO:
     """The log opened for reading, if it is a regular file keepword may read whole: a FIFO would
     block and /dev/zero never ends, as `keepword check` refuses them for YAML."""
-    try:
-        info = p.stat()
-    except FileNotFoundError:
-        raise BadInput(f"{p}: no such file; --replay needs a CSV with columns {', '.join(REQUIRED)}") from None
-    except OSError as exc:
-        raise BadInput(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise BadInput(f"{p}: not a regular file; --replay needs the path of a CSV file")
+    info = regular_file(p, missing=f"--replay needs a CSV with columns {', '.join(REQUIRED)}",
+                        wanted="--replay needs the path of a CSV file")
     if info.st_size > MAX_REPLAY_BYTES:
         raise BadInput(f"{p}: {info.st_size:,} bytes, over keepword's limit of {MAX_REPLAY_BYTES:,} for a "
                        "replayed log; replay a shorter period (split the log by month)")
