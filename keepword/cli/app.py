@@ -53,7 +53,9 @@ app = typer.Typer(
 console = Console(soft_wrap=True, emoji=False)
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
+
 def _ledger_option(help_text: str) -> Any:
+    """`--ledger` (or KEEPWORD_LEDGER) with the help its command needs."""
     return typer.Option("--ledger", envvar="KEEPWORD_LEDGER", metavar="FILE", help=help_text, show_default=True)
 
 
