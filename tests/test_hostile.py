@@ -13,6 +13,7 @@ waits its turn for a core is not slow; a wall-clock guard (WALL_LIMIT) still fai
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -750,20 +751,29 @@ def test_the_guard_refusal_names_the_blocked_request(tmp_path):
 # -- read-only ledgers and folders -------------------------------------------------------------------
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A folder holding a ledger with one complete run, made read-only: a read-only bind mount
-    when running as root (root ignores permission bits), else chmod 555 on the folder and 444 on
-    the file."""
+    """A folder holding a ledger with one complete run, made read-only."""
     folder = tmp_path / "ro"
     folder.mkdir()
     with open_ledger(folder / "ledger.db") as book, book.running("shop", scenario="scenarios/demo.yaml"):
         pass
-    if os.geteuid() != 0:
-        (folder / "ledger.db").chmod(0o444)
-        folder.chmod(0o555)
+    with _made_read_only(folder, tmp_path):
         yield folder
-        folder.chmod(0o755)
+
+
+@contextlib.contextmanager
+def _made_read_only(folder: Path, tmp_path: Path) -> Iterator[None]:
+    """`folder` read-only: a read-only bind mount when running as root (root ignores permission
+    bits), else chmod 555 on the folder and 444 on its files; undone afterwards."""
+    if os.geteuid() != 0:
+        for file in folder.iterdir():
+            file.chmod(0o444)
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
         return
-    source = tmp_path / "source"
+    source = tmp_path / f"{folder.name}-source"
     folder.rename(source)
     folder.mkdir()
     mounted = subprocess.run(["mount", "--bind", str(source), str(folder)], capture_output=True)
@@ -773,9 +783,34 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
         remounted = subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True)
         if remounted.returncode != 0:
             pytest.skip(f"cannot remount read-only: {remounted.stderr.decode().strip()}")
-        yield folder
+        yield
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_ledger_with_writes_in_its_wal_is_refused_not_read_as_less(tmp_path: Path) -> None:
+    """Read-only, a ledger is opened immutable, which ignores its -wal file: runs a killed writer
+    left there (or that were copied along) read as missing, and `report` passed on none."""
+    import shutil
+
+    live = tmp_path / "live"
+    live.mkdir()
+    with open_ledger(live / "ledger.db") as book, book.running("shop", scenario="scenarios/demo.yaml"):
+        pass
+    killed = ("import os, sys\nfrom keepword.ledger import open_ledger\n"
+              "open_ledger(sys.argv[1]).__enter__().start_run('shop', scenario='x')\nos._exit(9)\n")
+    subprocess.run([sys.executable, "-c", killed, str(live / "ledger.db")], cwd=ROOT)  # its run is in the WAL only
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for name in ("ledger.db", "ledger.db-wal"):
+        shutil.copyfile(live / name, folder / name)
+    assert (folder / "ledger.db-wal").stat().st_size > 0
+    with _made_read_only(folder, tmp_path):
+        for command in (["runs"], ["report", "--out", str(tmp_path / "report")]):
+            result = measured([*command, "--ledger", str(folder / "ledger.db")], cwd=tmp_path)
+            assert result.code == 2, result.stderr
+            [line] = result.stderr.strip().splitlines()
+            assert "ledger.db-wal beside it holds writes not yet in it" in line, line
 
 
 def test_a_read_only_ledger_is_read_by_report_and_runs_and_refused_by_writers(read_only: Path, tmp_path: Path) -> None:

@@ -155,7 +155,14 @@ class SqliteLedger(Ledger):
             if read_only and self.path != ":memory:" and _cannot_open(exc):
                 # A WAL ledger on a read-only file system (or in a folder keepword cannot write
                 # to) cannot have its -shm made beside it; nothing can write it there either, so
-                # it is read as an immutable file.
+                # it is read as an immutable file. Immutable reads ignore a -wal file, so one that
+                # holds writes not yet folded into the ledger (its writer was killed, or it was
+                # copied along) would make those runs vanish: refused, never read as less.
+                wal = Path(f"{self.path}-wal")
+                if wal.exists() and wal.stat().st_size > 0:
+                    raise BadInput(f"{self.path}: the ledger is read-only here and {wal.name} beside it holds writes "
+                                   "not yet in it, which a read-only reader cannot see; copy both files somewhere "
+                                   "writable and pass the copy as --ledger") from None
                 self._db = self._connect(Path(self.path).resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
                 try:
                     self._version = self._read_version()
