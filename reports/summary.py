@@ -308,14 +308,16 @@ def exit_code(card: Scorecard, gates: list[GateResult]) -> int:
     or a run keepword could not complete (failed, interrupted, incomplete), else 0. With
     --fail-under gates the gates judge the promises instead (1 when one is missed, so a store
     may keep 95% and pass), while a store error, which no rate holds, still gives 1, and a run
-    keepword could not complete still gives 3 when every gate is met: what it did not check
-    cannot pass. Model runs' predictions never decide it; a model run that did not complete does."""
+    keepword could not complete still gives 3 when every gate is met, or when the gates it
+    misses decided nothing (it broke down before deciding): what it did not check cannot pass,
+    nor fail the store. Model runs' predictions never decide it; a model run that did not complete does."""
     if card.store_errors:
         return 1
     if gates:
-        if any(not g.met for g in gates):
-            return 1
-        return 3 if card.unfinished else 0
+        missed = [g for g in gates if not g.met]
+        if card.unfinished and all(g.rate.rate is None for g in missed):
+            return 3  # nothing decided because keepword broke down: its trouble, not the store's
+        return 1 if missed else 0
     if card.overall.broken:
         return 1
     return 3 if card.harness_errors else 0
