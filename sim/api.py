@@ -120,10 +120,16 @@ def plan_simulation(
     if seed is not None:
         config = config.replace("run.seed", seed)
     cores = os.cpu_count() or 1
-    if processes is not None and not 1 <= processes <= cores:
-        # more workers than cores only share the cores, each with its own copy of the model
-        raise BadInput(f"--processes {processes}: this machine has {cores} core{'s' if cores != 1 else ''}; "
-                       f"give 1 to {cores} (or --cluster to use more machines)")
+    if processes is not None and processes < 1:
+        raise BadInput(f"--processes {processes}: give 1 or more (this machine has {cores} core{'s' if cores != 1 else ''})")
+    if processes is not None and processes > cores:
+        # More workers than cores only share the cores, each with its own copy of the model; the
+        # same command must work on a CI runner with fewer cores, so it is capped, not refused.
+        import sys
+
+        print(f"note: --processes {processes}: this machine has {cores} core{'s' if cores != 1 else ''}; "
+              f"using {cores} (--cluster uses more machines)", file=sys.stderr)
+        processes = cores
     if not 0 < scale <= MAX_SCALE:  # also refuses inf and nan
         raise BadInput(f"--scale {scale:g}: give a factor above 0 and at most {MAX_SCALE:g}, such as 2 or 0.5")
     # the options first, the log last: a sweep typo is said before a big log is read
@@ -156,6 +162,10 @@ def plan_simulation(
         if len(log.rows) * scale > MAX_ORDERS:
             raise BadInput(f"--scale {scale:g}: {len(log.rows):,} orders of {replay} x {scale:g} is over "
                            f"keepword's limit of {MAX_ORDERS:,} orders in one replication; give a smaller --scale")
+        # A replay's orders are the log's: the traffic model makes none, so its sessions must not
+        # count against the order limit over the log's span (a 2,000-day log of a 500-a-day store
+        # was refused, a wide one crashed), and the run records that no traffic was modelled.
+        config = config.replace("traffic.sessions_per_day", 0).replace("traffic.campaigns", [])
         config = config.replace("calendar.start", log.start).replace("calendar.days", log.days)
         rows = log.rows
         # a label, so the report and the table name the log (a group label splits on spaces)
@@ -188,9 +198,15 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
         if other is not None and _same_file(p, Path(other)):
             raise BadInput(f"{option} {p}: is {role} of this run; keepword leaves it as it is: "
                            "pick another path for the output")
-    if p.is_dir():
+    try:
+        is_dir, exists = p.is_dir(), p.exists() or p.is_symlink()
+    except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
+        raise BadInput(f"{option} {p}: cannot look there: {exc.strerror or exc}; pick another path") from None
+    if is_dir:
         raise BadInput(f"{option} {p}: is a folder; give a file name such as {p / 'results.csv'}")
-    if p.exists() or p.is_symlink():
+    if exists and p.is_file() and p.stat().st_size == 0:
+        pass  # an empty file (`mktemp`, or an --orders-out of no orders by an older keepword) holds nothing to lose
+    elif exists:
         if not keepwords(_first_line(p)):
             raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
                            "line is not keepword's header); keepword leaves it as it is: pick another path")

@@ -144,3 +144,19 @@ def test_cluster_without_dask_is_bad_input(tmp_path, scenario, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with open_ledger(tmp_path / "l.db") as ledger, pytest.raises(BadInput, match=r"keepword\[cluster\]"):
         simulate(scenario, ledger=ledger, cluster="tcp://127.0.0.1:8786", progress=False)
+
+
+def test_more_processes_than_cores_are_capped_with_a_note_not_refused(tmp_path, capsys):
+    """A CI script's `--processes 4` must run on a 2-core runner too: more workers than cores
+    only share them, so the run uses the cores there are and says so."""
+    import os
+
+    cores = os.cpu_count() or 1
+    code = main(["simulate", "scenarios/baseline.yaml", "--processes", str(cores + 3), "--replications", "2",
+                 "--no-progress", "--ledger", str(tmp_path / "l.db")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert f"note: --processes {cores + 3}: this machine has {cores} core" in err and f"using {cores}" in err
+    with open_ledger(tmp_path / "l.db") as ledger:
+        (run,) = ledger.runs()
+        assert run.status == "complete" and run.params["processes"] == cores

@@ -89,3 +89,16 @@ def test_missing_columns_and_missing_file(tmp_path):
         read_orders(path, REGIONS)
     with pytest.raises(BadInput, match="no such file"):
         read_orders(tmp_path / "nope.csv", REGIONS)
+
+
+def test_a_log_over_years_is_replayed_whatever_the_scenarios_traffic(tmp_path):
+    """The order limit multiplied the scenario's traffic (unused by a replay) by the log's span:
+    two orders five years apart crashed (a validation error), and any log over 2,000 days of
+    the baseline's 500 orders a day was refused."""
+    log = tmp_path / "wide.csv"
+    log.write_text("timestamp,sku,quantity,region,promised_date\n2026-01-01T10:00:00,SKU-001,1,near,\n"
+                   "2031-10-01T10:00:00,SKU-001,1,near,\n", encoding="utf-8")
+    with open_ledger(tmp_path / "l.db") as ledger:
+        result = simulate("scenarios/baseline.yaml", ledger=ledger, replications=1, replay=log,
+                          processes=1, progress=False)
+        assert sum(daily_orders(ledger, result.run_id)) == 2

@@ -69,7 +69,11 @@ def existing_ledger(ledger: Path, first: str = "`keepword shop`, `keepword simul
     """The ledger a reading command was given, or bad input naming what writes one."""
     from keepword.errors import BadInput
 
-    if not ledger.exists():
+    try:
+        there = ledger.exists()
+    except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
+        raise BadInput(f"{ledger}: cannot look there: {exc.strerror or exc}; pick another --ledger path") from None
+    if not there:
         raise BadInput(f"{ledger}: no ledger here yet; run {first} first")
     return ledger
 

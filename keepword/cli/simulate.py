@@ -86,8 +86,13 @@ def _ledger_folder(ledger: Path) -> None:
     """Make the ledger's folder, or say in one line why it cannot be made (a file in the way,
     no permission) instead of a traceback."""
     for folder in (ledger.parent, *ledger.parent.parents):
-        if folder.exists():
-            if not folder.is_dir():
+        try:
+            there, is_dir = folder.exists(), folder.is_dir()
+        except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
+            raise BadInput(f"--ledger {ledger}: cannot look in {folder}: {exc.strerror or exc}; pick another "
+                           "--ledger path (or KEEPWORD_LEDGER)") from None
+        if there:
+            if not is_dir:
                 raise BadInput(f"--ledger {ledger}: {folder} is a file, not a folder; pick another --ledger path "
                                "(or KEEPWORD_LEDGER)")
             break
