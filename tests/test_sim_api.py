@@ -160,3 +160,13 @@ def test_more_processes_than_cores_are_capped_with_a_note_not_refused(tmp_path, 
     with open_ledger(tmp_path / "l.db") as ledger:
         (run,) = ledger.runs()
         assert run.status == "complete" and run.params["processes"] == cores
+
+
+def test_an_empty_output_file_may_be_written(tmp_path, capsys):
+    """`out=$(mktemp); keepword simulate ... --csv "$out"` was refused: an empty file has no
+    header, so it read as a file keepword did not write; it holds nothing to lose."""
+    out = tmp_path / "tmp.XXXX"
+    out.write_bytes(b"")
+    assert main(["simulate", "scenarios/baseline.yaml", "--replications", "1", "--processes", "1", "--no-progress",
+                 "--ledger", str(tmp_path / "l.db"), "--csv", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_text(encoding="utf-8").startswith("group,replications,")
