@@ -191,6 +191,10 @@ def _fill(shopper: Shopper, values: dict[str, str]) -> None:
         roles.locate(find).first.fill(values[key])
 
 
+_REFUSAL_GRACE_S = 3.0
+"""How long a page may take, after a 5xx answer, to show that it was a refusal."""
+
+
 def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: int,
                      success: tuple[str, ...] = ("added", "placed")) -> str | None:
     """After an action, wait until the page shows one of the outcomes (looked at in the order
@@ -202,6 +206,12 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
 
     page = shopper.page
     deadline = time.monotonic() + shopper.profile.timeout_ms / 1000
+    # A store may answer a refusal with a 5xx and then say it on the page (EverShop's "not
+    # enough stock" toast follows its API's HTTP 500): after a 5xx, the page gets a moment to
+    # say so before the answer is taken for a store failure. Under load the toast came after
+    # keepword had already called the refusal a store error.
+    said_later = any(says is not None and name not in success for name, says in outcomes)
+    failed_at: float | None = None
     polls = 0
     while True:
         polls += 1
@@ -220,8 +230,12 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
             except PlaywrightError:
                 break  # the page is navigating: look again once it has
         # a 5xx answer is known at once; an error page is read every half second (it costs a look)
-        if shopper.watch.failure(mark) is not None or (polls % 25 == 0 and shopper.error_page()):
+        if polls % 25 == 0 and shopper.error_page():
             return "store_failed"
+        if shopper.watch.failure(mark) is not None:
+            failed_at = failed_at or time.monotonic()
+            if not said_later or time.monotonic() > min(deadline, failed_at + _REFUSAL_GRACE_S):
+                return "store_failed"
         if time.monotonic() > deadline:
             return "store_failed" if shopper.error_page() else None
         try:
