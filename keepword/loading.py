@@ -34,6 +34,7 @@ __all__ = [
     "MAX_VALUES",
     "Document",
     "LocaleName",
+    "first_bad_utf8_line",
     "import_object",
     "known_locale",
     "load_document",
@@ -185,6 +186,25 @@ def regular_file(p: Path, *, missing: str, wanted: str) -> os.stat_result:
     if not stat.S_ISREG(info.st_mode):
         raise BadInput(f"{p}: not a regular file; {wanted}")
     return info
+
+
+def first_bad_utf8_line(path: Path) -> int:
+    """The line the first byte that is not UTF-8 is on, read in bounded pieces: a text reader
+    decodes in blocks, so its own line count is ahead of the bad byte (feeds and replayed logs)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as raw:
+        while piece := raw.read(65_536):
+            for at in range(0, len(piece), 4096):
+                chunk = piece[at:at + 4096]
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return line + chunk[:max(exc.start, 0)].count(b"\n")
+                line += chunk.count(b"\n")
+    return line
 
 
 def _read_text(p: Path) -> str:

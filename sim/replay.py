@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from keepword.errors import BadInput
-from keepword.loading import regular_file
+from keepword.loading import first_bad_utf8_line, regular_file
 from sim.config import FIRST_YEAR, LAST_YEAR
 from sim.config import MAX_CALENDAR_DAYS as MAX_DAYS
 from sim.model import ReplayOrder
@@ -86,7 +86,7 @@ def read_orders(path: str | Path, regions: list[str], day_first: bool | None = N
                                    "replayed log; replay a shorter period (split the log by month)")
                 parsed.append(_row(p, number, row, regions, day_first))
         except UnicodeDecodeError:
-            raise BadInput(f"{p}:{_first_bad_line(p)}: not UTF-8 text; save the log as UTF-8 "
+            raise BadInput(f"{p}:{first_bad_utf8_line(p)}: not UTF-8 text; save the log as UTF-8 "
                            "(\"CSV UTF-8\" in a spreadsheet)") from None
         except csv.Error as exc:  # a NUL byte, a cell over csv's field limit
             raise BadInput(f"{p}:{reader.line_num + 1}: not a CSV keepword reads ({exc}); --replay takes a "
@@ -106,18 +106,6 @@ def read_orders(path: str | Path, regions: list[str], day_first: bool | None = N
         for when, sku, qty, region, promised in parsed
     )
     return OrderLog(str(p), start, days, rows)
-
-
-def _first_bad_line(p: Path) -> int:
-    """The line of the first byte that is not UTF-8 (the text reader decodes in blocks, so its
-    own line count is ahead); read line by line, in bounded memory."""
-    with p.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return 1
 
 
 def _count_lines(p: Path) -> int:

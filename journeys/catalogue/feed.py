@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from journeys.catalogue.items import Item, Spool
 from journeys.reading import schema_state
 from keepword.errors import BadInput
+from keepword.loading import first_bad_utf8_line
 from keepword.money import Money
 
 __all__ = ["read_feed", "read_sitemap", "sniff"]
@@ -189,26 +190,8 @@ def _read_table(path: Path, name: str, spool: Spool, base: str, currency: str, d
     try:
         _read_table_text(path, name, spool, base, currency, delimiter)
     except UnicodeDecodeError as exc:
-        raise BadInput(f"{name}:{_first_bad_line(path)}: not UTF-8 text ({exc.reason}); save the feed as "
+        raise BadInput(f"{name}:{first_bad_utf8_line(path)}: not UTF-8 text ({exc.reason}); save the feed as "
                        "UTF-8") from None
-
-
-def _first_bad_line(path: Path) -> int:
-    """The line the first byte that is not UTF-8 is on (lines read in bounded pieces)."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with path.open("rb") as raw:
-        while piece := raw.read(65_536):
-            for at in range(0, len(piece), 4096):
-                chunk = piece[at:at + 4096]
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    return line + chunk[:max(exc.start, 0)].count(b"\n")
-                line += chunk.count(b"\n")
-    return line
 
 
 def _read_table_text(path: Path, name: str, spool: Spool, base: str, currency: str, delimiter: str) -> None:
