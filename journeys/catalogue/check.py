@@ -35,6 +35,7 @@ from journeys.session import customer_language
 from journeys.target import open_target
 from keepword.errors import BadInput, HarnessError
 from keepword.ledger import Ledger
+from keepword.ledger.base import failure_reason
 from keepword.profile import CatalogueSpec, StoreProfile
 from keepword.records import Evidence, Journey, Record, StoreError
 from keepword.scenario import Scenario
@@ -148,8 +149,7 @@ class _Job:
                 outcome, reason = "interrupted", "Ctrl-C or SIGTERM"
                 self.result.interrupted = True
             except BaseException as exc:  # the run says why it failed, as every other run does
-                text = str(exc).strip()
-                reason = f"{type(exc).__name__}: {text.splitlines()[0]}"[:300] if text else type(exc).__name__
+                reason = failure_reason(exc)
                 raise
             finally:
                 self.result.seconds = time.monotonic() - started

@@ -29,7 +29,7 @@ from keepword.records import (
     Verdict,
 )
 
-__all__ = ["Ledger"]
+__all__ = ["Ledger", "failure_reason"]
 
 
 class Ledger(abc.ABC):
@@ -88,7 +88,7 @@ class Ledger(abc.ABC):
                 raise LedgerBusy(f"{exc}; run {run.id} is left incomplete") from None
             raise
         except BaseException as exc:
-            self._end_if_free(run.id, "failed", _first_line(exc))
+            self._end_if_free(run.id, "failed", failure_reason(exc))
             raise
         else:
             self.end_run(run.id, "complete")
@@ -129,12 +129,9 @@ class Ledger(abc.ABC):
             try:
                 records.append(self._record(cls, row))
             except (TypeError, ValueError, KeyError, AttributeError) as exc:
-                from keepword.errors import BadInput
+                from keepword.ledger.files import damaged
 
-                raise BadInput(
-                    f"{self.path}: the ledger is damaged ({cls.table} row {row.get('id')}: {exc}); keepword "
-                    "leaves it as it is: restore it from a copy, or pick another --ledger path"
-                ) from None
+                raise damaged(self.path, f"{cls.table} row {row.get('id')}: {exc}") from None
         return records
 
     def journeys(self, run_ids: Sequence[int] | None = None) -> list[Journey]:
@@ -206,7 +203,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def _first_line(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
+    """Why a run failed, as the ledger keeps it: the exception's type and first line."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from keepword.errors import BadInput
 
-__all__ = ["APPLICATION_ID", "LEDGER_TABLES", "create_ledger_file", "ledger_file_state"]
+__all__ = ["APPLICATION_ID", "LEDGER_TABLES", "create_ledger_file", "damaged", "ledger_file_state"]
 
 APPLICATION_ID = 0x6B707764  # "kpwd"
 LEDGER_TABLES = frozenset({"runs", "run_ends", "claims", "verdicts", "journeys", "evidence"})
@@ -114,3 +114,12 @@ def _create(path: Path, schema: list[str]) -> None:
     finally:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def damaged(path: str, detail: str) -> BadInput:
+    """The one line for a ledger whose header is keepword's but whose contents are not readable
+    (pages overwritten, a row that is not what keepword wrote). Never repaired: it is left as it is."""
+    return BadInput(
+        f"{path}: the ledger is damaged ({detail}); keepword leaves it as it is: restore it from a "
+        "copy (or try `sqlite3 FILE .recover` on a copy), or pick another --ledger path"
+    )

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from keepword.errors import BadInput, LedgerBusy
 from keepword.ledger.base import Ledger
-from keepword.ledger.files import APPLICATION_ID, create_ledger_file, ledger_file_state
+from keepword.ledger.files import APPLICATION_ID, create_ledger_file, damaged, ledger_file_state
 from keepword.ledger.migrations import MIGRATIONS
 from keepword.records import Claim, Record, Run, now
 
@@ -90,15 +90,6 @@ def _read_only(path: str) -> BadInput:
         f"{path}: the ledger is read-only (the file, its folder or the file system); this command "
         "writes a run to it: make it writable, or copy it somewhere writable and pass that as --ledger "
         "(`keepword report` and `keepword runs` read it as it is)"
-    )
-
-
-def damaged(path: str, detail: str) -> BadInput:
-    """The one line for a ledger whose header is keepword's but whose contents are not readable
-    (pages overwritten, a row that is not what keepword wrote). Never repaired: it is left as it is."""
-    return BadInput(
-        f"{path}: the ledger is damaged ({detail}); keepword leaves it as it is: restore it from a "
-        "copy (or try `sqlite3 FILE .recover` on a copy), or pick another --ledger path"
     )
 
 
