@@ -120,15 +120,16 @@ def plan_simulation(
     if seed is not None:
         config = config.replace("run.seed", seed)
     cores = os.cpu_count() or 1
+    machine = f"this machine has {cores} core{'s' if cores != 1 else ''}"
     if processes is not None and processes < 1:
-        raise BadInput(f"--processes {processes}: give 1 or more (this machine has {cores} core{'s' if cores != 1 else ''})")
+        raise BadInput(f"--processes {processes}: give 1 or more ({machine})")
     if processes is not None and processes > cores:
         # More workers than cores only share the cores, each with its own copy of the model; the
         # same command must work on a CI runner with fewer cores, so it is capped, not refused.
         import sys
 
-        print(f"note: --processes {processes}: this machine has {cores} core{'s' if cores != 1 else ''}; "
-              f"using {cores} (--cluster uses more machines)", file=sys.stderr)
+        print(f"note: --processes {processes}: {machine}; using {cores} (--cluster uses more machines)",
+              file=sys.stderr)
         processes = cores
     if not 0 < scale <= MAX_SCALE:  # also refuses inf and nan
         raise BadInput(f"--scale {scale:g}: give a factor above 0 and at most {MAX_SCALE:g}, such as 2 or 0.5")
