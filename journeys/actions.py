@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
     from journeys.shopper import Shopper
+    from journeys.watch import Mark
 
 __all__ = ["choose", "fill_value", "find_of", "interstitials", "run_actions", "wait_for_outcome"]
 
@@ -195,11 +196,15 @@ _REFUSAL_GRACE_S = 3.0
 """How long a page may take, after a 5xx answer, to show that it was a refusal."""
 
 
-def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: int,
+def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: Mark,
                      success: tuple[str, ...] = ("added", "placed")) -> str | None:
     """After an action, wait until the page shows one of the outcomes (looked at in the order
     given, so a refusal shown on the same URL is not taken for success), or the store fails
-    (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None)."""
+    (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None).
+
+    An outcome that is a URL alone counts only once the page has gone somewhere since `mark`:
+    the URL the action began on says nothing about what it did. (`added: {url: '**'}` matched
+    the product page before the store's refusal had loaded, and a refused add was judged kept.)"""
     from playwright.sync_api import Error as PlaywrightError
 
     from journeys.watch import page_says
@@ -216,7 +221,7 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
     while True:
         polls += 1
         for name, says in outcomes:
-            if says is None:
+            if says is None or (_url_alone(says) and not shopper.watch.navigated_since(mark)):
                 continue
             try:
                 if page_says(page, says, present=shopper.roles.present):
@@ -244,13 +249,21 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
             time.sleep(0.02)
 
 
+def _url_alone(says: PageSays) -> bool:
+    return says.url is not None and says.find is None and says.text is None
+
+
 def no_outcome(shopper: Shopper, role: str, doing: str, wanted: tuple[str, PageSays],
                refused: PageSays | None) -> HarnessError:
     """The page after `doing` shows neither the outcome `role` names nor a refusal: keepword
     cannot tell what happened (a harness error naming both, and the profile's key to look at)."""
     section = role.split(".")[0]
     name, says = wanted
+    stayed = ""
+    if _url_alone(says) and says.url is not None and url_matches(shopper.page.url, says.url):
+        stayed = (f"; the page never left the URL it was on, which says nothing about {doing}: "
+                  f"give {role} an element or text the page shows")
     return HarnessError(f"{shopper.profile_name}: {role}: after {doing}, {shopper.page.url} shows neither "
                         f"{name} ({says.describe()}) nor refused "
-                        f"({refused.describe() if refused else f'no {section}.refused in the profile'})",
+                        f"({refused.describe() if refused else f'no {section}.refused in the profile'}){stayed}",
                         url=shopper.page.url)

@@ -40,7 +40,7 @@ from journeys.roles import Roles
 from journeys.stops import Stopped, StoreFailed
 from journeys.target import Target
 from journeys.urls import url_matches
-from journeys.watch import Answer, StoreWatch, page_says
+from journeys.watch import Answer, Mark, StoreWatch, page_says
 from keepword.actions import Action
 from keepword.errors import HarnessError, UnsafeAction, harness_line, shown_path
 from keepword.kinds import ClaimKind
@@ -288,7 +288,7 @@ class Shopper:
         if not isinstance(stopped, StoreFailed):
             self.notebook.stopped(self.step_name, str(stopped))
 
-    def raise_store_failure(self, mark: int, doing: str) -> None:
+    def raise_store_failure(self, mark: Mark, doing: str) -> None:
         """The store failed while `doing` (an HTTP 5xx since `mark`, or an error page)."""
         answer = self.watch.failure(mark)
         self.record_store_error(f"the store failed {doing}: "

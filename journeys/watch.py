@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from keepword.locators import PageSays
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Response
+    from playwright.sync_api import Frame, Page, Response
 
-__all__ = ["Answer", "StoreWatch", "page_says"]
+__all__ = ["Answer", "Mark", "StoreWatch", "page_says"]
 
 _WATCHED = {"document", "xhr", "fetch"}
 
@@ -39,14 +39,26 @@ class Answer:
         return f"HTTP {self.status} for {self.method} {self.url}"
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where the watch stood when a step or an action began: the answers seen so far and the
+    times the page has moved to another URL (a document loaded, or the history API)."""
+
+    answers: int
+    navigations: int
+
+
 class StoreWatch:
     """The store's answers on one page, numbered so a step can ask "since I began"."""
 
     def __init__(self, page: Page, base_url: str) -> None:
         self.origin = _origin(base_url)
         self.answers: list[Answer] = []
+        self.navigations = 0
+        self._main = page.main_frame
         self._lock = threading.Lock()
         page.on("response", self._seen)
+        page.on("framenavigated", self._navigated)
 
     def __repr__(self) -> str:
         return f"<StoreWatch {self.origin} {len(self.answers)} answers>"
@@ -58,15 +70,26 @@ class StoreWatch:
         with self._lock:
             self.answers.append(Answer(response.status, response.url, request.method, request.resource_type))
 
-    def mark(self) -> int:
-        """Where the answers stand now (give it back to `failure`)."""
-        with self._lock:
-            return len(self.answers)
+    def _navigated(self, frame: Frame) -> None:
+        if frame == self._main:
+            with self._lock:
+                self.navigations += 1
 
-    def failure(self, since: int) -> Answer | None:
+    def mark(self) -> Mark:
+        """Where the watch stands now (give it back to `failure` or `navigated_since`)."""
+        with self._lock:
+            return Mark(len(self.answers), self.navigations)
+
+    def failure(self, since: Mark) -> Answer | None:
         """The first answer since `since` that was the store failing (HTTP 5xx), if any."""
         with self._lock:
-            return next((a for a in self.answers[since:] if a.status >= 500), None)
+            return next((a for a in self.answers[since.answers:] if a.status >= 500), None)
+
+    def navigated_since(self, since: Mark) -> bool:
+        """Whether the page has gone to a URL since `since`: until then, its URL is the one the
+        action began on, and says nothing about what the action did."""
+        with self._lock:
+            return self.navigations > since.navigations
 
     def failing_page(self, url: str) -> Answer | None:
         """The page now shown, if the store served it with HTTP 5xx."""

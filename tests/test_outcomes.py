@@ -1,21 +1,27 @@
-"""After "Place Order", a refusal the page says after the store's HTTP 500 is a refusal.
+"""What an action's outcome is, when the page is slow to say it.
 
-EverShop refuses an order whose stock ran out with HTTP 500 from its API, then a toast. Under
-load the toast came after keepword had looked, and a refused order (the store keeping its word:
-"not to be had") was recorded as a store error. A real stdlib server and real Chromium: the
-server answers the order request with 500, the page shows its refusal `delay_ms` later.
+- After "Place Order", a refusal the page says after the store's HTTP 500 is a refusal.
+  EverShop refuses an order whose stock ran out with HTTP 500 from its API, then a toast. Under
+  load the toast came after keepword had looked, and a refused order (the store keeping its
+  word: "not to be had") was recorded as a store error.
+- A success that is a URL alone counts only once the page has gone somewhere. With
+  `added: {url: '**'}` the product page itself matched while the store's refusal was still on
+  its way, and a refused add was judged kept (a CI run of `test_profile_language.py`).
+
+A real stdlib server and real Chromium; the server takes its time as a loaded store does.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
 
-from journeys.actions import wait_for_outcome
+from journeys.actions import no_outcome, wait_for_outcome
 from journeys.roles import Roles
 from journeys.watch import StoreWatch
 from keepword.locators import PageSays
@@ -76,6 +82,78 @@ def test_a_refusal_said_after_a_500_is_a_refusal_and_a_bare_500_a_store_failure(
         said = wait_for_outcome(shopper, [("refused", PageSays.model_validate({"find": ".toast"})),
                                           ("placed", PageSays.model_validate({"url": "**/done"}))], mark)
         assert said == outcome
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+PRODUCT = """<!doctype html><title>Product</title>
+<form method=post action=/add><button id=add type=button onclick="setTimeout(() => this.form.submit(), 200)">
+  Add to basket</button></form>
+<button id=ajax onclick="fetch('/api/add', {method: 'POST'})">Add (AJAX)</button>
+"""
+
+
+class _SlowStore(BaseHTTPRequestHandler):
+    """A product page whose add form is answered after `answer_s`: a refusal on a page of its
+    own (HTTP 409, as the demo store's), or a redirect to the basket. The button sends the form
+    a moment after the click (as a page that checks its form first does), so Playwright's click
+    returns before the navigation starts: what a loaded machine does to any form."""
+
+    answer_s = 1.0
+    refuse = True
+
+    def _send(self, status: int, body: str, **headers: str) -> None:
+        data = body.encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/html", "Content-Length": str(len(data)), **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._send(200, PRODUCT if self.path == "/" else "<title>Basket</title><p>Your basket")
+
+    def do_POST(self) -> None:
+        time.sleep(self.answer_s)
+        if self.path == "/api/add":
+            self._send(200, "")
+        elif self.refuse:
+            self._send(409, "<title>Sorry</title><p>Sorry, it is no longer in stock.")
+        else:
+            self._send(303, "", Location="/basket")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("button, refuse, outcome", [("#add", True, "refused"), ("#add", False, "added"),
+                                                     ("#ajax", False, None)])
+def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page, button, refuse, outcome):
+    """`added: {url: '**'}` matches the product page itself. Before, the outcome was "added" the
+    moment the button was clicked, and the refusal that loaded a second later was never read; an
+    add answered without leaving the page cannot be told by a URL at all (no outcome: the
+    shopper's harness error, which names the URL)."""
+    _SlowStore.refuse = refuse
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser_page
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        page.goto(url)
+        watch = StoreWatch(page, url)
+        shopper = SimpleNamespace(page=page, watch=watch, roles=Roles(page, 10_000), load_state="load",
+                                  profile=SimpleNamespace(timeout_ms=3_000), error_page=lambda: None)
+        mark = watch.mark()
+        page.click(button)
+        refused, added = PageSays.model_validate({"text": "sorry"}), PageSays.model_validate({"url": "**"})
+        said = wait_for_outcome(shopper, [("refused", refused), ("added", added)], mark)
+        assert said == outcome
+        if said is None:
+            shopper.profile_name = "profile.yaml"
+            message = str(no_outcome(shopper, "product.added", "adding", ("added", added), refused))
+            assert message.startswith(f"profile.yaml: product.added: after adding, {url} shows neither added "
+                                      "(url **) nor refused (text /sorry/); the page never left"), message
     finally:
         server.shutdown()
         server.server_close()
