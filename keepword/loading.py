@@ -188,6 +188,20 @@ def regular_file(p: Path, *, missing: str, wanted: str) -> os.stat_result:
     return info
 
 
+def first_line(p: Path) -> str:
+    """The first line of a regular file, read in bounded memory; "" for anything else (a FIFO,
+    a device, a dangling link, a file that is not UTF-8). An output keepword may replace is one
+    whose first line is keepword's own header."""
+    try:
+        if not stat.S_ISREG(p.stat().st_mode):
+            return ""
+        with p.open("rb") as handle:
+            head = handle.readline(65_536)
+        return head.decode("utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def first_bad_utf8_line(path: Path) -> int:
     """The line the first byte that is not UTF-8 is on, read in bounded pieces: a text reader
     decodes in blocks, so its own line count is ahead of the bad byte (feeds and replayed logs)."""

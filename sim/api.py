@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from keepword.errors import BadInput
 from keepword.ledger import Ledger
+from keepword.loading import first_line
 from keepword.records import Figure
 from sim.config import SimConfig
 from sim.model import ORDER_COLUMNS
@@ -208,7 +208,7 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
     if exists and p.is_file() and p.stat().st_size == 0:
         pass  # an empty file (`mktemp`, or an --orders-out of no orders by an older keepword) holds nothing to lose
     elif exists:
-        if not keepwords(_first_line(p)):
+        if not keepwords(first_line(p)):
             raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
                            "line is not keepword's header); keepword leaves it as it is: pick another path")
     try:
@@ -228,19 +228,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except (OSError, RuntimeError):
         return False
-
-
-def _first_line(p: Path) -> str:
-    """The first line of a regular file, read in bounded memory; "" for anything else (a FIFO,
-    a device, a dangling link, a file that is not UTF-8)."""
-    try:
-        if not stat.S_ISREG(p.stat().st_mode):
-            return ""
-        with p.open("rb") as handle:
-            head = handle.readline(65_536)
-        return head.decode("utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 def _is_orders_header(line: str) -> bool:

@@ -91,3 +91,29 @@ def test_bad_addresses(tmp_path, capsys):
     assert main(["draft", f"http://127.0.0.1:{port}/", "-o", str(tmp_path)]) == 2  # a folder: before any browsing
     assert capsys.readouterr().err.strip() == (f"keepword: error: -o {tmp_path}: a folder; give the path of the "
                                                f"profile to write, e.g. {tmp_path / 'store.yaml'}")
+
+
+def test_o_replaces_only_a_draft_unless_forced(tmp_path, capsys):
+    """`draft -o` wrote over any file: a profile finished by hand, or a file that is not
+    keepword's at all. It is refused before the store is read (exit 2: here the store is not
+    running, which would be exit 3), and left as it was."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    finished = tmp_path / "store.yaml"
+    finished.write_text("# my store, finished by hand\nname: Mine\n", encoding="utf-8")
+    assert main(["draft", url, "-o", str(finished)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"keepword: error: -o {finished}: the file exists and is not a draft keepword wrote (its first line is not "
+        "'# Drafted by `keepword draft`'); keepword leaves it as it is: pick another path, or add --force to "
+        "replace it")
+    assert finished.read_text(encoding="utf-8") == "# my store, finished by hand\nname: Mine\n"
+    assert main(["draft", url, "-o", str(finished), "--force"]) == 3  # on to the store, which is not there
+    earlier = tmp_path / "draft.yaml"
+    earlier.write_text(f"# Drafted by `keepword draft` from {url}.\nname: x\n", encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.touch()
+    for output in (earlier, empty):
+        assert main(["draft", url, "-o", str(output)]) == 3
+        assert "refused the connection" in capsys.readouterr().err

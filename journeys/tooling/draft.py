@@ -31,7 +31,10 @@ from keepword.profile import MoneyFormat
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-__all__ = ["DraftResult", "draft"]
+__all__ = ["DRAFT_HEADER", "DraftResult", "draft"]
+
+DRAFT_HEADER = "# Drafted by `keepword draft`"
+"""How a draft begins: `draft -o` replaces a file that begins so, and no other unless --force."""
 
 SECTIONS = ("listing", "product", "basket", "checkout", "shipping", "preview", "confirmation", "safety")
 _SYMBOLS = {"£": "GBP", "€": "EUR", "₽": "RUB", "₴": "UAH", "грн": "UAH", "zł": "PLN", "¥": "JPY", "₹": "INR",
@@ -62,7 +65,7 @@ class Drafter:
         self.page = page
         self.url = url
         self.explore_checkout = checkout
-        self.doc = Doc("Drafted by `keepword draft` from " + url + ".\nEvery guess says where it came from; "
+        self.doc = Doc(DRAFT_HEADER[2:] + " from " + url + ".\nEvery guess says where it came from; "
                        "check each one with `keepword walk` (README: \"Write a profile for your store\").")
         self.notes: list[str] = []
         self.pages: list[str] = []

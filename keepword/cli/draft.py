@@ -17,20 +17,25 @@ def draft_command(
     checkout: Annotated[bool | None, typer.Option("--checkout/--no-checkout", help="Go through the checkout with a "
                                                   "made-up customer, up to (never past) the place button. Default: on "
                                                   "loopback hosts (127.0.0.1, localhost) only.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the -o file even if it is not a draft keepword wrote "
+                                        "(a profile you finished, say).")] = False,
 ) -> int:
     """Draft a store profile: product cards, the product page (JSON-LD, microdata, Open Graph),
     adding to the basket, the basket's lines and totals, and (where allowed) the checkout's
     fields and the place button's request, found with every request aborted. Every guess is
     commented; what could not be guessed is a TODO, listed at the end.
 
-    Exit codes: 0 drafted (it loads, or the keys left to fill are listed), 2 bad input (the URL),
-    3 the store could not be read (not running, no product cards found).
+    -o replaces a file only if it is empty or a draft keepword wrote (its first line says so),
+    unless --force: a profile finished by hand is not lost to a new draft.
+
+    Exit codes: 0 drafted (it loads, or the keys left to fill are listed), 2 bad input (the URL,
+    or an -o that is a folder or a file keepword did not write), 3 the store could not be read
+    (not running, no product cards found).
     """
     from journeys.tooling.draft import draft
-    from keepword.errors import BadInput
 
-    if output is not None and output.is_dir():  # said before the store is read, not after
-        raise BadInput(f"-o {output}: a folder; give the path of the profile to write, e.g. {output / 'store.yaml'}")
+    if output is not None:  # said before the store is read, not after
+        _check_output(output, force)
     result = draft(url, out=output, checkout=checkout)
     if output is None:
         console.print(result.text, markup=False, highlight=False, soft_wrap=True, end="")
@@ -50,3 +55,22 @@ def draft_command(
         say(f"{where}: {todo}until then `keepword check` says: {result.error}", markup=False, highlight=False,
             soft_wrap=True)
     return 0
+
+
+def _check_output(output: Path, force: bool) -> None:
+    """An -o keepword may write: not a folder, and not a file of someone else's (unless --force)."""
+    from journeys.tooling.draft import DRAFT_HEADER
+    from keepword.errors import BadInput
+    from keepword.loading import first_line
+
+    try:
+        is_dir, exists = output.is_dir(), output.exists() or output.is_symlink()
+        empty = exists and output.is_file() and output.stat().st_size == 0
+    except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
+        raise BadInput(f"-o {output}: cannot look there: {exc.strerror or exc}; pick another path") from None
+    if is_dir:
+        raise BadInput(f"-o {output}: a folder; give the path of the profile to write, e.g. {output / 'store.yaml'}")
+    if exists and not empty and not force and not first_line(output).startswith(DRAFT_HEADER):
+        raise BadInput(f"-o {output}: the file exists and is not a draft keepword wrote (its first line is not "
+                       f"'{DRAFT_HEADER}'); keepword leaves it as it is: pick another path, or add --force to "
+                       "replace it")
