@@ -202,9 +202,11 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
     given, so a refusal shown on the same URL is not taken for success), or the store fails
     (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None).
 
-    An outcome that is a URL alone counts only once the page has gone somewhere since `mark`:
-    the URL the action began on says nothing about what it did. (`added: {url: '**'}` matched
-    the product page before the store's refusal had loaded, and a refused add was judged kept.)"""
+    An outcome that is a URL alone counts only once the page has gone somewhere since `mark`,
+    and a page the action led to is looked at once it has loaded: the URL the action began on
+    says nothing about what it did, and a new page's URL is known before its text.
+    (`added: {url: '**'}` matched the product page, then the refusal's page before its text had
+    come, and refused adds were judged kept.)"""
     from playwright.sync_api import Error as PlaywrightError
 
     from journeys.watch import page_says
@@ -220,6 +222,14 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
     polls = 0
     while True:
         polls += 1
+        left_ms = (deadline - time.monotonic()) * 1000
+        if shopper.watch.navigated_since(mark) and left_ms > 0:
+            # The page the action led to is read once it has loaded: its URL is known before its
+            # text, and a refusal still on its way must not lose to a success that is a URL.
+            try:
+                page.wait_for_load_state(shopper.load_state, timeout=left_ms)
+            except PlaywrightError:
+                pass  # navigating again, or slow to load: looked at below, and in the next poll
         for name, says in outcomes:
             if says is None or (_url_alone(says) and not shopper.watch.navigated_since(mark)):
                 continue

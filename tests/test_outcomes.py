@@ -102,6 +102,7 @@ class _SlowStore(BaseHTTPRequestHandler):
 
     answer_s = 1.0
     refuse = True
+    trickle_s = 0.0  # the refusal's page: its head at once, its text this much later
 
     def _send(self, status: int, body: str, **headers: str) -> None:
         data = body.encode()
@@ -118,6 +119,16 @@ class _SlowStore(BaseHTTPRequestHandler):
         time.sleep(self.answer_s)
         if self.path == "/api/add":
             self._send(200, "")
+        elif self.refuse and self.trickle_s:
+            head, text = b"<!doctype html><title>Sorry</title>", b"<p>Sorry, it is no longer in stock."
+            self.send_response(409)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(head) + len(text)))
+            self.end_headers()
+            self.wfile.write(head)
+            self.wfile.flush()
+            time.sleep(self.trickle_s)
+            self.wfile.write(text)
         elif self.refuse:
             self._send(409, "<title>Sorry</title><p>Sorry, it is no longer in stock.")
         else:
@@ -127,14 +138,16 @@ class _SlowStore(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("button, refuse, outcome", [("#add", True, "refused"), ("#add", False, "added"),
-                                                     ("#ajax", False, None)])
-def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page, button, refuse, outcome):
+@pytest.mark.parametrize("button, refuse, trickle_s, outcome", [
+    ("#add", True, 0.0, "refused"), ("#add", True, 1.0, "refused"), ("#add", False, 0.0, "added"),
+    ("#ajax", False, 0.0, None)])
+def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page, button, refuse, trickle_s, outcome):
     """`added: {url: '**'}` matches the product page itself. Before, the outcome was "added" the
     moment the button was clicked, and the refusal that loaded a second later was never read; an
     add answered without leaving the page cannot be told by a URL at all (no outcome: the
-    shopper's harness error, which names the URL)."""
-    _SlowStore.refuse = refuse
+    shopper's harness error, which names the URL). A refusal's page whose text comes after its
+    URL (`trickle_s`) was taken for success too: its URL matched before the text was there."""
+    _SlowStore.refuse, _SlowStore.trickle_s = refuse, trickle_s
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowStore)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     page = browser_page
