@@ -28,6 +28,7 @@ __all__ = [
     "Observation",
     "Record",
     "Run",
+    "RunOwner",
     "StoreError",
     "Tally",
     "Value",
@@ -145,8 +146,28 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class RunOwner:
+    """The process that started a run (`keepword.ledger.owner`), so that a reader on the same
+    machine can tell a run still going from one that was killed. A field that could not be read
+    (no /proc: not Linux) is None, and then nobody can tell."""
+
+    pid: int | None = None
+    started: int | None = None  # field 22 of /proc/<pid>/stat: clock ticks after boot, so a reused PID is not it
+    boot_id: str | None = None  # /proc/sys/kernel/random/boot_id: which machine, and which boot of it
+    host: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<RunOwner pid={self.pid} on {self.host}>"
+
+
+@dataclass(frozen=True, slots=True)
 class Run:
-    """One execution (shop, follow-up, simulate, sweep, demo). `outcome` is None while open."""
+    """One execution (shop, follow-up, simulate, sweep, demo). `outcome` is None while open.
+
+    `owner` is the process that started it (None in ledgers from before keepword kept it);
+    `alive`, for a run with no end, is whether that process was alive when the ledger was read,
+    decided once then so that every part of a report agrees (None: it cannot be told here).
+    """
 
     id: int
     kind: str
@@ -156,11 +177,17 @@ class Run:
     ended_at: datetime | None = None
     outcome: str | None = None
     reason: str | None = None  # why it was interrupted or failed, in one line
+    owner: RunOwner | None = None
+    alive: bool | None = None
 
     @property
     def status(self) -> str:
-        """complete / failed / interrupted / ... or "incomplete" when the run never ended."""
-        return self.outcome or "incomplete"
+        """complete / failed / interrupted once the run ended; with no end, "running" while its
+        process was alive when the ledger was read, else "incomplete" (killed, or that cannot
+        be told: another machine, no /proc, a ledger from before owners were kept)."""
+        if self.outcome:
+            return self.outcome
+        return "running" if self.alive else "incomplete"
 
     def __repr__(self) -> str:
         return f"<Run #{self.id} {self.kind} {self.status}>"

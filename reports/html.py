@@ -347,6 +347,7 @@ def _view(summary: dict[str, Any], out_dir: Path, search: list[Path]) -> dict[st
                               journeys=obs["journeys"]["total"], skipped=obs["skipped"],
                               skipped_why=next((j["skipped"] for j in obs["journeys"]["list"] if j["skipped"]), "")),
         "unfinished": obs["unfinished_runs"],
+        "running": obs.get("running_runs", []),
         "fix_first": _fix_first(obs, {b["claim_id"]: b for b in broken}, {e["id"]: e for e in store_errors}),
         "store_errors": store_errors,
         "journey_outcomes": [

@@ -7,7 +7,8 @@ failing in front of the customer), an *error* is the test itself unable to run (
 inconclusive claims pass, noted in `system-out`. One `testsuite` per shopper run; harness
 failures that belong to no journey get a test case of their own, named after their step. A run
 keepword could not complete (failed, interrupted, or never ended) gets a test case named after
-the run with an *error* that says why, so a run cut off early can never read as a clean pass. Test
+the run with an *error* that says why, so a run cut off early can never read as a clean pass; a
+run still going (its process alive) gets one that is *skipped*, saying so: not judged yet. Test
 case names are stable across runs (journey name and shopper), so CI can track their history.
 Model runs are predictions, not tests, and are left out (but for a model run that did not complete).
 
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reports.scoring import JourneyScore, Scorecard, ScoredClaim, ScoredFailure, ScoredStoreError
-from reports.summary import format_value, unfinished_line
+from reports.summary import format_value, running_line, unfinished_line
 
 __all__ = ["junit_xml", "write_junit"]
 
@@ -146,10 +147,11 @@ def junit_xml(card: Scorecard) -> ET.Element:
         if not finished:
             case = ET.SubElement(suite, "testcase", classname=f"keepword.{run.kind}", name=f"run {run.id}",
                                  time=_seconds(run.started_at, run.ended_at))
-            ET.SubElement(case, "error", type=f"run_{run.status}",
-                          message=_clean(unfinished_line(run))).text = _clean(unfinished_line(run))
+            going = run.status == "running"
+            line = _clean(running_line(run) if going else unfinished_line(run))
+            ET.SubElement(case, "skipped" if going else "error", type=f"run_{run.status}", message=line).text = line
             counts["tests"] += 1
-            counts["errors"] += 1
+            counts["skipped" if going else "errors"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

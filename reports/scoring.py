@@ -217,10 +217,17 @@ class Scorecard:
 
     @property
     def unfinished(self) -> list[Run]:
-        """Runs keepword could not complete (failed, interrupted, or incomplete: killed, or still
-        going): whatever they recorded is scored, and each counts as one harness error of its own,
-        so that a run cut off after a few kept promises never reads as a clean pass."""
-        return [r for r in self.runs if r.status != "complete"]
+        """Runs keepword could not complete (failed, interrupted, or incomplete: killed, or on a
+        machine where that cannot be told): whatever they recorded is scored, and each counts as
+        one harness error of its own, so that a run cut off after a few kept promises never reads
+        as a clean pass."""
+        return [r for r in self.runs if r.status not in ("complete", "running")]
+
+    @property
+    def running(self) -> list[Run]:
+        """Runs still going when the ledger was read (their process alive on this machine): what
+        they recorded so far is scored, but they are no harness error, only not over yet."""
+        return [r for r in self.runs if r.status == "running"]
 
     @property
     def harness_errors(self) -> int:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from keepword.ledger import Ledger
+from keepword.ledger.owner import why_unended
 from keepword.money import Money, format_money
 from keepword.records import Evidence, Run, Value, encode_value, now
 from reports.gates import GateResult
@@ -19,7 +20,7 @@ from reports.model import FIGURE_NAMES, Config, ModelRun
 from reports.problems import fix_first
 from reports.scoring import JOURNEY_ORDER, Rate, Scorecard, ScoredClaim
 
-__all__ = ["FORMAT", "exit_code", "format_value", "rate_dict", "summarise", "unfinished_line"]
+__all__ = ["FORMAT", "exit_code", "format_value", "rate_dict", "running_line", "summarise", "unfinished_line"]
 
 # 2: "fix_first" replaces "worst_skus"; store errors; steps are where claims were decided.
 FORMAT = "keepword-summary/2"
@@ -80,14 +81,31 @@ def _run_dict(run: Run) -> dict[str, Any]:
 
 
 def unfinished_line(run: Run) -> str:
-    """"run 3 (shop) failed: HarnessError: ...": a run keepword could not complete, in one line."""
-    why = {"incomplete": "never ended (killed, or still going)"}.get(run.status, run.status)
+    """"run 3 (shop) failed: HarnessError: ...", "run 4 (shop) killed before it ended (process
+    1234 is gone)": a run keepword could not complete, in one line."""
+    if run.status == "running":
+        return running_line(run)
+    why = why_unended(run) if run.status == "incomplete" else run.status
     return f"run {run.id} ({run.kind}) {why}" + (f": {run.reason}" if run.reason else "")
+
+
+def running_line(run: Run) -> str:
+    """"run 7 (shop) is still going (process 1234 on this machine): ...": why the report counts
+    a run with no end yet, and what to do about it, in one line."""
+    return (f"run {run.id} ({run.kind}) is {why_unended(run)}: what it has recorded so far is counted; "
+            "report again when it ends")
 
 
 def _unfinished_dict(run: Run) -> dict[str, Any]:
     return {"run": run.id, "kind": run.kind, "status": run.status, "reason": run.reason,
             "message": unfinished_line(run)}
+
+
+def _running_dict(run: Run) -> dict[str, Any]:
+    owner = run.owner
+    return {"run": run.id, "kind": run.kind, "status": run.status,
+            "process": owner.pid if owner else None, "host": owner.host if owner else None,
+            "message": running_line(run)}
 
 
 def _evidence(ledger: Ledger, *ids: str | None) -> list[Evidence]:
@@ -162,6 +180,8 @@ def _observed(ledger: Ledger, card: Scorecard) -> dict[str, Any]:
         "harness_errors": card.harness_errors,
         # runs keepword could not complete, each also one of harness_errors
         "unfinished_runs": [_unfinished_dict(r) for r in card.unfinished],
+        # runs still going when the ledger was read: counted so far, never a harness error
+        "running_runs": [_running_dict(r) for r in card.running],
         "skipped": sum(j.skipped is not None for j in card.journeys),
         "store_errors": len(card.store_errors),
         "journeys": {
@@ -305,7 +325,8 @@ def summarise(
 def exit_code(card: Scorecard, gates: list[GateResult]) -> int:
     """`keepword report`'s exit code, by the rule every command follows: 1 when the runs
     reported on hold a broken promise or a store error, else 3 when they hold harness errors
-    or a run keepword could not complete (failed, interrupted, incomplete), else 0. With
+    or a run keepword could not complete (failed, interrupted, incomplete), else 0; a run still
+    going is none of these (what it has recorded so far is judged like the rest). With
     --fail-under gates the gates judge the promises instead (1 when one is missed, so a store
     may keep 95% and pass), while a store error, which no rate holds, still gives 1, and a run
     keepword could not complete still gives 3 when every gate is met, or when the gates it

@@ -3,6 +3,7 @@ and bad input that never costs the ledger what it already holds."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,10 +92,11 @@ def test_runs_lists_what_the_ledger_holds(tmp_path):
     with open_ledger(ledger_path) as ledger:
         with ledger.running("simulate", scenario="scenarios/ad-spike.yaml"):
             pass
-        ledger.start_run("shop", scenario="scenarios/demo.yaml")  # never ended: killed
+        ledger.start_run("shop", scenario="scenarios/demo.yaml")  # not ended: this process still owns it
     result = keepword("runs", "--ledger", ledger_path)
     assert result.returncode == 0, result.stderr
-    assert "complete" in result.stdout and "incomplete" in result.stdout
+    assert "\tcomplete\t" in result.stdout
+    assert f"\trunning\t0\t0\t0\t0\tstill going (process {os.getpid()} on this machine)\n" in result.stdout
     missing = keepword("runs", "--ledger", tmp_path / "nope.db")
     assert missing.returncode == 2 and "no ledger here yet" in missing.stderr
 

@@ -333,9 +333,9 @@ def test_an_empty_ledger_gives_an_empty_but_whole_report(tmp_path):
     assert root.get("tests") == "0" and root.findall(".//testcase") == []
 
 
-def test_a_missing_screenshot_is_named_not_fatal_and_an_unended_run_reads_incomplete(tmp_path):
+def test_a_missing_screenshot_is_named_not_fatal_and_a_run_still_going_reads_running(tmp_path):
     with open_ledger(tmp_path / "l.db") as book:
-        run = book.start_run("shop")  # never ended: killed mid-run
+        run = book.start_run("shop")  # not ended: this process, alive, still owns it
         claim = Claim("price", "SKU-1", 5, step="basket")
         verdict = Verdict(claim.id, "broken", expected=5, actual=6)
         book.write(run.id, claim, verdict,
@@ -343,8 +343,9 @@ def test_a_missing_screenshot_is_named_not_fatal_and_an_unended_run_reads_incomp
         result = build(book, tmp_path / "r")
     html = result.html_path.read_text()
     assert f"screenshot not found: {tmp_path / 'gone.png'}" in html
-    assert [r["status"] for r in result.summary["runs"]] == ["incomplete"]
-    assert "<td>incomplete</td>" in html
+    assert [r["status"] for r in result.summary["runs"]] == ["running"]
+    assert "<td>running</td>" in html
+    assert result.exit_code == 1  # the broken promise it recorded so far; no harness error for being unended
 
 
 def test_a_screenshot_path_that_is_not_an_image_is_not_copied(tmp_path):

@@ -33,7 +33,7 @@ Exit codes (every command):
 Where a command differs:
   report               exits 3 for a run it covers that keepword could not
                        complete (failed, interrupted, incomplete), unless
-                       something is broken (1)
+                       something is broken (1); a run still going is not one
   report --fail-under  exits 1 only when a gate is missed (or a store error)
   simulate             exits 0 whenever the model ran (predictions are not
                        findings)

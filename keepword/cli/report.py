@@ -45,7 +45,8 @@ def report_command(
 
     Exit codes, over the runs reported on: 0 every promise kept; 1 a promise broken or a store
     error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only,
-    or a run keepword could not complete (failed, interrupted, incomplete).
+    or a run keepword could not complete (failed, interrupted, incomplete). A run still going
+    (its process alive on this machine) is counted so far and is no harness error.
     """
     from keepword.ledger import open_ledger
     from reports import build, parse_fail_under
@@ -62,9 +63,12 @@ def report_command(
             f"{overall['harness_errors']} harness errors",
             markup=False, highlight=False, soft_wrap=True,
         )
-    for unfinished in (result.summary or {}).get("observed", {}).get("unfinished_runs", []):
+    observed = (result.summary or {}).get("observed", {})
+    for unfinished in observed.get("unfinished_runs", []):
         err_console.print(f"not completed: {unfinished['message']}; keepword could not check everything it set out to",
                           markup=False, highlight=False, soft_wrap=True)
+    for running in observed.get("running_runs", []):
+        err_console.print(running["message"], markup=False, highlight=False, soft_wrap=True)
     for gate in result.gates:
         (console if gate.met else err_console).print(
             f"{'ok' if gate.met else 'FAILED'}: {gate.message}", markup=False, highlight=False, soft_wrap=True

@@ -14,7 +14,8 @@ from keepword.cli.app import (
 @app.command("runs")
 def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
     """List the runs in the ledger: kind, scenario, status (and why a run was interrupted or
-    failed) and how many records each wrote. Reads the ledger only; never changes it.
+    failed, or why one has no end: still going, killed, or on another machine) and how many
+    records each wrote. Reads the ledger only; never changes it.
 
     Exit codes: 0; 2 when there is no ledger (or the file is not one); 3 when another process
     keeps it locked (an open `sqlite3` shell).
@@ -22,6 +23,7 @@ def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
     from rich.table import Table
 
     from keepword.ledger import open_ledger
+    from keepword.ledger.owner import why_unended
 
     with open_ledger(existing_ledger(ledger), read_only=True) as book:
         counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
@@ -29,7 +31,8 @@ def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
                   "harness errors", "tallies", "reason")
         rows = [
             (str(run.id), run.kind, run.scenario or "", run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-             run.status, *(str(counts[t].get(run.id, 0)) for t in counts), run.reason or "")
+             run.status, *(str(counts[t].get(run.id, 0)) for t in counts),
+             run.reason or ("" if run.outcome else why_unended(run)))
             for run in book.runs()
         ]
     if not console.is_terminal:  # piped: tab-separated lines that scripts can cut, never truncated

@@ -1,20 +1,23 @@
 """The ledger interface: what every storage backend implements.
 
 A new backend (PostgreSQL, say) subclasses `Ledger` and implements the methods marked abstract:
-`start_run`, `end_run`, `write` (all given records in one transaction) and `_select` (rows of one
-table, filtered by run ids). Everything else, including the typed queries, is built on those.
+`start_run` (which also records the process that owns the run: `keepword.ledger.owner`),
+`end_run`, `write` (all given records in one transaction) and `_select` (rows of one table,
+filtered by run ids). Everything else, including the typed queries, is built on those.
 The ledger is append-only: verdicts are added, never edited; a run's end is its own record.
 """
 
 from __future__ import annotations
 
 import abc
+import os
 import signal
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from keepword.ledger.owner import leave_unended, left_unended, owner_alive
 from keepword.records import (
     Claim,
     Evidence,
@@ -24,6 +27,7 @@ from keepword.records import (
     Observation,
     Record,
     Run,
+    RunOwner,
     StoreError,
     Tally,
     Verdict,
@@ -43,12 +47,23 @@ class Ledger(abc.ABC):
         ledger, so that the paths it records stay with it; an in-memory ledger's in ./keepword-data."""
         return Path(self.path).parent if self.path != ":memory:" else Path("keepword-data")
 
+    @property
+    def _where(self) -> str:
+        """This ledger, as the same file reads under any path (in memory, this very ledger)."""
+        return f":memory:{id(self)}" if self.path == ":memory:" else os.path.realpath(self.path)
+
+    def _alive(self, run_id: int, owner: RunOwner | None) -> bool | None:
+        """For a run with no end: is its owner alive (`keepword.ledger.owner.owner_alive`)? A run
+        this process gave up on is not, though the process is."""
+        return False if left_unended(self._where, run_id) else owner_alive(owner)
+
     # -- writing ---------------------------------------------------------------------------
     @abc.abstractmethod
     def start_run(
         self, kind: str, scenario: str | None = None, params: dict[str, Any] | None = None
     ) -> Run:
-        """Record that a run began; it reads as "incomplete" until `end_run`."""
+        """Record that a run began, and which process owns it (`keepword.ledger.owner.this_process`):
+        until `end_run` it reads as "running" while that process lives, "incomplete" once it is gone."""
 
     @abc.abstractmethod
     def end_run(self, run_id: int, outcome: str, reason: str | None = None) -> None:
@@ -66,9 +81,10 @@ class Ledger(abc.ABC):
         process) or "failed" (an exception), with the reason in one line.
 
         SIGTERM is turned into KeyboardInterrupt for the duration so that a CI job being
-        cancelled still marks its run; SIGKILL cannot be caught, and leaves it "incomplete".
-        A run cut off by a locked ledger is marked once the lock is free again, within one more
-        wait; if it is still locked, the run stays "incomplete" and the error says so.
+        cancelled still marks its run; SIGKILL cannot be caught, and leaves it "incomplete" (read
+        as killed once its process is gone). A run cut off by a locked ledger is marked once the
+        lock is free again, within one more wait; if it is still locked, the run stays
+        "incomplete" (never "running", though this process goes on) and the error says so.
         """
         from keepword.errors import LedgerBusy
 
@@ -85,6 +101,7 @@ class Ledger(abc.ABC):
             raise
         except LedgerBusy as exc:
             if not self._end_if_free(run.id, "interrupted", "the ledger was locked by another process"):
+                leave_unended(self._where, run.id)
                 raise LedgerBusy(f"{exc}; run {run.id} is left incomplete") from None
             raise
         except BaseException as exc:

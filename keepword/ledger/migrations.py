@@ -145,4 +145,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE run_ends ADD COLUMN reason TEXT;
     """,
+    # 5: the process that started a run (keepword/ledger/owner.py): its PID, its start time in
+    # clock ticks after boot, the machine's boot id and host name, so that a reader can tell a
+    # run still going from one that was killed. Columns, not `params`: params are what the run
+    # was asked to do, and reports publish them. NULL in runs from before: "cannot tell".
+    """
+    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE runs ADD COLUMN owner_started INTEGER;
+    ALTER TABLE runs ADD COLUMN owner_boot_id TEXT;
+    ALTER TABLE runs ADD COLUMN owner_host TEXT;
+    """,
 ]

@@ -26,7 +26,8 @@ from keepword.errors import BadInput, LedgerBusy
 from keepword.ledger.base import Ledger
 from keepword.ledger.files import APPLICATION_ID, create_ledger_file, damaged, ledger_file_state
 from keepword.ledger.migrations import MIGRATIONS
-from keepword.records import Claim, Record, Run, now
+from keepword.ledger.owner import this_process
+from keepword.records import Claim, Record, Run, RunOwner, now
 
 __all__ = ["DEFAULT_WAIT", "SqliteLedger", "ledger_wait"]
 
@@ -36,6 +37,8 @@ DEFAULT_WAIT = 30.0
 """Seconds keepword waits for a ledger another process keeps locked (KEEPWORD_LEDGER_WAIT)."""
 
 _REASON_SINCE = 4  # the migration that added run_ends.reason
+_OWNER_SINCE = 5  # the migration that added runs.owner_* (keepword.ledger.owner)
+_OWNER_COLUMNS = ("owner_pid", "owner_started", "owner_boot_id", "owner_host")
 
 _TABLES = {"journeys", "claims", "observations", "verdicts", "harness_failures", "store_errors", "evidence", "tallies",
            "figures"}
@@ -267,11 +270,14 @@ class SqliteLedger(Ledger):
     ) -> Run:
         started = now()
         params = dict(params or {})
+        owner = this_process()
         run_id = self._transaction([(
-            "INSERT INTO runs (kind, scenario, params, started_at) VALUES (?, ?, ?, ?)",
-            (kind, scenario, json.dumps(params, default=str), started.isoformat()),
+            f"INSERT INTO runs (kind, scenario, params, started_at, {', '.join(_OWNER_COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, scenario, json.dumps(params, default=str), started.isoformat(),
+             owner.pid, owner.started, owner.boot_id, owner.host),
         )])
-        return Run(run_id, kind, scenario, params, started)
+        return Run(run_id, kind, scenario, params, started, owner=owner, alive=True)
 
     def end_run(self, run_id: int, outcome: str, reason: str | None = None) -> None:
         self._transaction([(
@@ -296,9 +302,11 @@ class SqliteLedger(Ledger):
 
     # -- reading -----------------------------------------------------------------------------
     def runs(self, run_ids: Sequence[int] | None = None) -> list[Run]:
-        reason = "e.reason" if self._version >= _REASON_SINCE else "NULL AS reason"  # read as it is, never migrated
+        # A ledger from before a column is read as it is, never migrated: the column reads NULL.
+        reason = "e.reason" if self._version >= _REASON_SINCE else "NULL AS reason"
+        owner = ", ".join(f"r.{c}" if self._version >= _OWNER_SINCE else f"NULL AS {c}" for c in _OWNER_COLUMNS)
         sql = (
-            f"SELECT r.id, r.kind, r.scenario, r.params, r.started_at, e.ended_at, e.outcome, {reason} "
+            f"SELECT r.id, r.kind, r.scenario, r.params, r.started_at, e.ended_at, e.outcome, {reason}, {owner} "
             "FROM runs r LEFT JOIN run_ends e ON e.run_id = r.id"
         )
         args: tuple[Any, ...] = ()
@@ -310,15 +318,26 @@ class SqliteLedger(Ledger):
     def _run_of(self, row: sqlite3.Row) -> Run:
         params = _json(self.path, "runs", row, "params")
         try:
+            owner = None
+            if any(row[c] is not None for c in _OWNER_COLUMNS):
+                owner = RunOwner(
+                    pid=int(row["owner_pid"]) if row["owner_pid"] is not None else None,
+                    started=int(row["owner_started"]) if row["owner_started"] is not None else None,
+                    boot_id=str(row["owner_boot_id"]) if row["owner_boot_id"] is not None else None,
+                    host=str(row["owner_host"]) if row["owner_host"] is not None else None,
+                )
+            ended = datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None
             return Run(
                 id=row["id"],
                 kind=row["kind"],
                 scenario=row["scenario"],
                 params=params,
                 started_at=datetime.fromisoformat(row["started_at"]),
-                ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
+                ended_at=ended,
                 outcome=row["outcome"],
                 reason=row["reason"],
+                owner=owner,
+                alive=None if ended else self._alive(int(row["id"]), owner),
             )
         except (TypeError, ValueError) as exc:
             raise damaged(self.path, f"runs row {row['id']}: {exc}") from None
