@@ -279,15 +279,17 @@ def _umask() -> int:
 @contextmanager
 def atomic_csv(option: str, path: Path) -> Iterator[TextIO]:
     """A CSV handle whose text replaces `path` only once it is all written (a temporary file
-    beside it, then a rename): an interrupted run leaves the old file or none, never half."""
+    beside it, then a rename): an interrupted run leaves the old file or none, never half. A
+    link is written through: the file it names is replaced, and the link stays."""
     tmp: Path | None = None
+    target = Path(os.path.realpath(path))
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         tmp = Path(name)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             yield handle
-        os.chmod(tmp, _mode(path))  # mkstemp's 0600: give it what a plain open() would have
-        os.replace(tmp, path)
+        os.chmod(tmp, _mode(target))  # mkstemp's 0600: give it what a plain open() would have
+        os.replace(tmp, target)
         tmp = None
     except OSError as exc:
         raise BadInput(f"{option} {path}: cannot write: {exc.strerror or exc}; choose another path") from None

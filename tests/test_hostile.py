@@ -860,6 +860,15 @@ def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert {(out / name).stat().st_mode & 0o777 for name in ("orders.csv", "table.csv")} == {0o666 & ~umask}
+    # a link to an earlier output is written through, not replaced by a file of its own
+    (tmp_path / "latest.csv").symlink_to(out / "table.csv")
+    before = (out / "table.csv").stat().st_ino
+    result = measured([*args[:-4], "--csv", str(tmp_path / "latest.csv")], cwd=tmp_path,
+                      env={"KEEPWORD_LEDGER_WAIT": "5"})
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "latest.csv").is_symlink()
+    assert (out / "table.csv").stat().st_ino != before  # the file the link names is the one replaced
+    assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
 
 
 def test_sigterm_stops_a_simulate_pool_at_once_and_marks_the_run_interrupted(tmp_path):
