@@ -211,13 +211,26 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
         if not keepwords(first_line(p)):
             raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
                            "line is not keepword's header); keepword leaves it as it is: pick another path")
+    # Checked, not made: a later check may still refuse the run, and a refused run leaves no
+    # folder behind. The folder is made when the output is written (`atomic_csv`).
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        folder = _nearest_folder(p.parent)
     except OSError as exc:
-        raise BadInput(f"{option} {p}: cannot make its folder: {exc.strerror or exc}; pick another path") from None
-    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise BadInput(f"{option} {p}: cannot look there: {exc.strerror or exc}; pick another path") from None
+    if folder is None:
+        raise BadInput(f"{option} {p}: cannot make its folder: a file is in the way; pick another path")
+    if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise BadInput(f"{option} {p}: not writable; choose another path")
     return p
+
+
+def _nearest_folder(p: Path) -> Path | None:
+    """The folder `p` is, or the nearest one above it that exists (where keepword would make
+    the rest); None if a file stands in the way."""
+    for candidate in (p, *p.parents):
+        if candidate.exists():
+            return candidate if candidate.is_dir() else None
+    return None
 
 
 def _same_file(a: Path, b: Path) -> bool:

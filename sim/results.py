@@ -284,6 +284,7 @@ def atomic_csv(option: str, path: Path) -> Iterator[TextIO]:
     tmp: Path | None = None
     target = Path(os.path.realpath(path))
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         tmp = Path(name)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:

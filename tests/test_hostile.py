@@ -871,6 +871,26 @@ def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
 
 
+def test_a_refused_simulate_leaves_no_output_folder_behind(files, tmp_path):
+    """The outputs' folders were made while the options were checked, so a run refused by a
+    later check (here --csv, after --orders-out) left empty folders behind. They are made when
+    the output is written; a file in the way of one is named."""
+    args = ["simulate", SIM, "--replications", "1", "--processes", "1", "--no-progress",
+            "--ledger", str(tmp_path / "ledger.db")]
+    refused = measured([*args, "--orders-out", str(tmp_path / "new" / "dir" / "orders.csv"),
+                        "--csv", str(files / "sheet.csv")], cwd=tmp_path)
+    assert refused.code == 2 and "sheet.csv: the file exists and is not one keepword wrote" in refused.stderr
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    blocked = measured([*args, "--csv", str(tmp_path / "afile" / "table.csv")], cwd=tmp_path)
+    assert blocked.code == 2
+    assert blocked.stderr.strip().endswith("afile/table.csv: cannot make its folder: a file is in the way; "
+                                           "pick another path"), blocked.stderr
+    made = measured([*args, "--csv", str(tmp_path / "new" / "dir" / "table.csv")], cwd=tmp_path)
+    assert made.code == 0, made.stderr
+    assert (tmp_path / "new" / "dir" / "table.csv").read_text().startswith("group,replications,")
+
+
 def test_sigterm_stops_a_simulate_pool_at_once_and_marks_the_run_interrupted(tmp_path):
     """SIGTERM (a CI job cancelled) ends a run on a process pool within seconds: the pool's own
     exit used to wait for every queued replication, minutes of them."""
