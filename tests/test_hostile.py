@@ -365,7 +365,7 @@ CASES = {
            ("day-first-alone", "--day-first", r"--day-first/--month-first: only means something with --replay", ()),
            ("replay-sweep-calendar", "--replay {f}/orders.csv --sweep calendar.days=1",
             r"--sweep calendar\.days: with --replay the log's own days are the calendar", ()),
-           ("ledger-under-a-file", "--ledger {f}/notes.db/x.db", r"--ledger \S+notes\.db/x\.db: \S+notes\.db is a file, not a folder",
+           ("ledger-under-a-file", "--ledger {f}/notes.db/x.db", r"\S+notes\.db/x\.db: \S+notes\.db is a file, not a folder; pick another --ledger path",
             ("notes.db",)),
        )},
     # --csv and --orders-out replace only keepword's own outputs, never an input of the run
@@ -871,6 +871,20 @@ def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
 
 
+def test_every_writing_command_names_a_file_in_the_way_of_its_ledger(tmp_path):
+    """The ledger layer says it for every command: shop and catalogue said "cannot read: Not a
+    directory", only simulate had its own check (now gone) naming the file in the way."""
+    (tmp_path / "notes.db").write_text("mine\n", encoding="utf-8")
+    scenario = str(ROOT / "scenarios" / "demo.yaml")
+    for args in (["shop", scenario, "--no-progress"], ["catalogue", scenario, "--no-progress"],
+                 ["simulate", SIM, "--no-progress"]):
+        done = measured([*args, "--ledger", "notes.db/x.db"], cwd=tmp_path)
+        assert done.code == 2, done.stderr
+        assert done.stderr.strip() == ("keepword: error: notes.db/x.db: notes.db is a file, not a folder; pick another "
+                                       "--ledger path (or KEEPWORD_LEDGER)"), (args[0], done.stderr)
+    assert (tmp_path / "notes.db").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_a_refused_simulate_leaves_no_output_folder_behind(files, tmp_path):
     """The outputs' folders were made while the options were checked, so a run refused by a
     later check (here --csv, after --orders-out) left empty folders behind. They are made when
@@ -921,6 +935,12 @@ def test_sigterm_stops_a_simulate_pool_at_once_and_marks_the_run_interrupted(tmp
         assert run.status == "interrupted"
 
 
+def _first_closed(path: Path) -> Path:
+    """The first folder from the root down to `path` that a user other than its owner (and not
+    in its group) may not search."""
+    return next(p for p in (*reversed(path.parents), path) if not p.stat().st_mode & 0o001)
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to run as another user")
 def test_a_path_through_a_folder_keepword_may_not_read_is_bad_input(tmp_path: Path) -> None:
     """Python 3.11's Path.exists() raises on EACCES: these ended as internal errors (exit 3)."""
@@ -930,7 +950,10 @@ def test_a_path_through_a_folder_keepword_may_not_read_is_bad_input(tmp_path: Pa
     locked.chmod(0o700)  # root's: the user below may not look inside
     as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-m", "keepword"]
     for args, said in ((["report", "--ledger", f"{locked}/sub/l.db"], "cannot look there: Permission denied"),
-                       (["simulate", SIM, "--ledger", f"{locked}/sub/l.db"], f"cannot look in {locked}/sub"),
+                       # the first folder on the way the user may not look in: here pytest's own
+                       # (0700), or `locked` where pytest's is open to all
+                       (["simulate", SIM, "--ledger", f"{locked}/sub/l.db"],
+                        f"cannot look in {_first_closed(locked / 'sub')}: Permission denied"),
                        (["simulate", SIM, "--ledger", f"{tmp_path}/x.db", "--csv", f"{locked}/sub/t.csv"],
                         f"--csv {locked}/sub/t.csv: cannot look there")):
         done = subprocess.run([*as_nobody, *args], capture_output=True, text=True, cwd=ROOT, timeout=60)

@@ -67,7 +67,6 @@ def simulate_command(
     plan = plan_simulation(scenario, replications=replications, sweeps=sweep, seed=seed, processes=processes,
                            cluster=cluster, replay=replay, scale=scale, day_first=day_first,
                            orders_out=orders_out, csv_out=csv, ledger_path=ledger)
-    _ledger_folder(ledger)
     with open_ledger(ledger) as book:
         result = simulate(plan, ledger=book, progress=progress)
     about = "" if replay is None else f" of {replay}" + (f" (x{scale:g})" if scale != 1 else "")
@@ -80,27 +79,6 @@ def simulate_command(
         console.print(f"The table is also in {csv} (rates as shares, with _low and _high columns).", soft_wrap=True)
     console.print(f"Written to {ledger} as run #{result.run_id}; `keepword report` charts it.")
     return result.exit_code
-
-
-def _ledger_folder(ledger: Path) -> None:
-    """Make the ledger's folder, or say in one line why it cannot be made (a file in the way,
-    no permission) instead of a traceback."""
-    for folder in (ledger.parent, *ledger.parent.parents):
-        try:
-            there, is_dir = folder.exists(), folder.is_dir()
-        except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
-            raise BadInput(f"--ledger {ledger}: cannot look in {folder}: {exc.strerror or exc}; pick another "
-                           "--ledger path (or KEEPWORD_LEDGER)") from None
-        if there:
-            if not is_dir:
-                raise BadInput(f"--ledger {ledger}: {folder} is a file, not a folder; pick another --ledger path "
-                               "(or KEEPWORD_LEDGER)")
-            break
-    try:
-        ledger.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadInput(f"--ledger {ledger}: cannot make its folder {ledger.parent}: {exc.strerror or exc}; "
-                       "pick another --ledger path (or KEEPWORD_LEDGER)") from None
 
 
 def _print_table(title: str, groups: list[str], figure: Any) -> None:

@@ -39,7 +39,7 @@ def ledger_file_state(path: Path) -> str:
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        raise BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise _on_the_way(path) or BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
         raise BadInput(f"{path}: not a file, so not a keepword ledger; {_LEAVE}")
     if info.st_size == 0:
@@ -63,6 +63,22 @@ def ledger_file_state(path: Path) -> str:
     raise BadInput(f"{path}: not an SQLite database, so not a keepword ledger; {_LEAVE}")
 
 
+def _on_the_way(path: Path) -> BadInput | None:
+    """What stands between keepword and `path`'s folder, in one line: a file where a folder
+    should be, or a folder it may not look in (Python 3.11's stat raises there). None if nothing."""
+    for folder in reversed(path.parents):
+        try:
+            there, is_dir = folder.exists(), folder.is_dir()
+        except OSError as exc:  # its parent, which was there, may not be looked in
+            return BadInput(f"{path}: cannot look in {folder.parent}: {exc.strerror or exc}; pick another --ledger "
+                            "path (or KEEPWORD_LEDGER)")
+        if not there:
+            return None
+        if not is_dir:
+            return BadInput(f"{path}: {folder} is a file, not a folder; pick another --ledger path (or KEEPWORD_LEDGER)")
+    return None
+
+
 def _has_ledger_tables(path: Path) -> bool:
     # `immutable=1`: read without locks and without creating or touching `-wal`/`-shm` files,
     # whoever's they are (a ledger killed before its first checkpoint is not recognised: open it
@@ -84,6 +100,8 @@ def _has_ledger_tables(path: Path) -> bool:
 def create_ledger_file(path: Path, schema: list[str]) -> None:
     """Make a new, marked ledger at `path` with every migration in `schema` applied; if another
     process made one there first, theirs is kept (and is ours too)."""
+    if (problem := _on_the_way(path)) is not None:
+        raise problem
     try:
         _create(path, schema)
     except (OSError, sqlite3.Error) as exc:
