@@ -202,6 +202,25 @@ def first_line(p: Path) -> str:
         return ""
 
 
+def deepest_folder(path: Path) -> Path:
+    """The deepest folder that exists on the way to `path` (`path` itself if it is one): where
+    keepword would make the rest. ValueError, in words naming the folder, when a file stands
+    where a folder should be, or a folder on the way may not be looked in (Python 3.11's stat
+    raises there)."""
+    found = Path(path.anchor or ".")
+    for folder in (*reversed(path.parents), path):
+        try:
+            there, is_dir = folder.exists(), folder.is_dir()
+        except OSError as exc:  # its parent, which was there, may not be looked in
+            raise ValueError(f"cannot look in {folder.parent}: {exc.strerror or exc}") from None
+        if not there:
+            break
+        if not is_dir:
+            raise ValueError(f"{folder} is a file, not a folder")
+        found = folder
+    return found
+
+
 def first_bad_utf8_line(path: Path) -> int:
     """The line the first byte that is not UTF-8 is on, read in bounded pieces: a text reader
     decodes in blocks, so its own line count is ahead of the bad byte (feeds and replayed logs)."""

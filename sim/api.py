@@ -18,7 +18,7 @@ from typing import Any
 
 from keepword.errors import BadInput
 from keepword.ledger import Ledger
-from keepword.loading import first_line
+from keepword.loading import deepest_folder, first_line
 from keepword.records import Figure
 from sim.config import SimConfig
 from sim.model import ORDER_COLUMNS
@@ -189,9 +189,10 @@ def plan_simulation(
 
 def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], bool],
               inputs: dict[str, str | Path | None]) -> Path | None:
-    """`path` as a Path if keepword may write its output there (its folder is made); BadInput if
-    not. It may replace only a file it wrote itself for `option` (`keepwords` tells its header
-    line), never one of the run's `inputs`: a mistyped --csv once replaced the ledger."""
+    """`path` as a Path if keepword may write its output there (its folder is made when it is
+    written); BadInput if not. It may replace only a file it wrote itself for `option`
+    (`keepwords` tells its header line), never one of the run's `inputs`: a mistyped --csv once
+    replaced the ledger."""
     if path is None:
         return None
     p = Path(path)
@@ -214,23 +215,12 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
     # Checked, not made: a later check may still refuse the run, and a refused run leaves no
     # folder behind. The folder is made when the output is written (`atomic_csv`).
     try:
-        folder = _nearest_folder(p.parent)
-    except OSError as exc:
-        raise BadInput(f"{option} {p}: cannot look there: {exc.strerror or exc}; pick another path") from None
-    if folder is None:
-        raise BadInput(f"{option} {p}: cannot make its folder: a file is in the way; pick another path")
+        folder = deepest_folder(p.parent)
+    except ValueError as exc:
+        raise BadInput(f"{option} {p}: {exc}; pick another path") from None
     if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise BadInput(f"{option} {p}: not writable; choose another path")
     return p
-
-
-def _nearest_folder(p: Path) -> Path | None:
-    """The folder `p` is, or the nearest one above it that exists (where keepword would make
-    the rest); None if a file stands in the way."""
-    for candidate in (p, *p.parents):
-        if candidate.exists():
-            return candidate if candidate.is_dir() else None
-    return None
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -898,7 +898,7 @@ def test_a_refused_simulate_leaves_no_output_folder_behind(files, tmp_path):
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     blocked = measured([*args, "--csv", str(tmp_path / "afile" / "table.csv")], cwd=tmp_path)
     assert blocked.code == 2
-    assert blocked.stderr.strip().endswith("afile/table.csv: cannot make its folder: a file is in the way; "
+    assert blocked.stderr.strip().endswith(f"afile/table.csv: {tmp_path / 'afile'} is a file, not a folder; "
                                            "pick another path"), blocked.stderr
     made = measured([*args, "--csv", str(tmp_path / "new" / "dir" / "table.csv")], cwd=tmp_path)
     assert made.code == 0, made.stderr

@@ -64,18 +64,13 @@ def ledger_file_state(path: Path) -> str:
 
 
 def _on_the_way(path: Path) -> BadInput | None:
-    """What stands between keepword and `path`'s folder, in one line: a file where a folder
-    should be, or a folder it may not look in (Python 3.11's stat raises there). None if nothing."""
-    for folder in reversed(path.parents):
-        try:
-            there, is_dir = folder.exists(), folder.is_dir()
-        except OSError as exc:  # its parent, which was there, may not be looked in
-            return BadInput(f"{path}: cannot look in {folder.parent}: {exc.strerror or exc}; pick another --ledger "
-                            "path (or KEEPWORD_LEDGER)")
-        if not there:
-            return None
-        if not is_dir:
-            return BadInput(f"{path}: {folder} is a file, not a folder; pick another --ledger path (or KEEPWORD_LEDGER)")
+    """What stands between keepword and `path`'s folder, in one line (`deepest_folder`), if anything."""
+    from keepword.loading import deepest_folder
+
+    try:
+        deepest_folder(path.parent)
+    except ValueError as exc:
+        return BadInput(f"{path}: {exc}; pick another --ledger path (or KEEPWORD_LEDGER)")
     return None
 
 
