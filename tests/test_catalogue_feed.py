@@ -91,10 +91,10 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 ], ids=["billion-laughs", "external-file", "external-url", "parameter-entity"])
 def test_xml_attacks_are_refused_in_bounded_time_and_memory(tmp_path: Path, attack: str) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall time: a shared machine's load is not the parser's
     with pytest.raises(BadInput, match="refused: the XML declares entities") as raised:
         read(tmp_path, attack)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
     assert "root:" not in str(raised.value) and "\n" not in str(raised.value)
 
