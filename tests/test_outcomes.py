@@ -16,8 +16,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -64,27 +66,31 @@ def browser_page() -> Iterator[object]:
         browser.close()
 
 
-@pytest.mark.parametrize("delay_ms, outcome", [(0, "refused"), (1200, "refused"), (None, "store_failed")])
-def test_a_refusal_said_after_a_500_is_a_refusal_and_a_bare_500_a_store_failure(browser_page, delay_ms, outcome):
-    _Store.delay_ms = delay_ms if delay_ms is not None else 60_000  # None: the page never says it
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+@contextmanager
+def shopping(page: Any, handler: type[BaseHTTPRequestHandler], timeout_ms: int) -> Iterator[tuple[Any, str]]:
+    """A real server with `handler` on a free port, `page` on its home page, and as much of a
+    shopper as `wait_for_outcome` uses (a watch on the page, its roles, the profile's timeout)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = browser_page
     try:
         url = f"http://127.0.0.1:{server.server_port}/"
         page.goto(url)
-        watch = StoreWatch(page, url)
-        roles = Roles(page, 10_000)
-        shopper = SimpleNamespace(page=page, watch=watch, roles=roles, load_state="load",
-                                  profile=SimpleNamespace(timeout_ms=10_000), error_page=lambda: None)
-        mark = watch.mark()
-        page.click("#place")
-        said = wait_for_outcome(shopper, [("refused", PageSays.model_validate({"find": ".toast"})),
-                                          ("placed", PageSays.model_validate({"url": "**/done"}))], mark)
-        assert said == outcome
+        yield SimpleNamespace(page=page, watch=StoreWatch(page, url), roles=Roles(page, 10_000), load_state="load",
+                              profile=SimpleNamespace(timeout_ms=timeout_ms), error_page=lambda: None), url
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("delay_ms, outcome", [(0, "refused"), (1200, "refused"), (None, "store_failed")])
+def test_a_refusal_said_after_a_500_is_a_refusal_and_a_bare_500_a_store_failure(browser_page, delay_ms, outcome):
+    _Store.delay_ms = delay_ms if delay_ms is not None else 60_000  # None: the page never says it
+    with shopping(browser_page, _Store, 10_000) as (shopper, _):
+        mark = shopper.watch.mark()
+        browser_page.click("#place")
+        said = wait_for_outcome(shopper, [("refused", PageSays.model_validate({"find": ".toast"})),
+                                          ("placed", PageSays.model_validate({"url": "**/done"}))], mark)
+    assert said == outcome
 
 
 PRODUCT = """<!doctype html><title>Product</title>
@@ -148,18 +154,10 @@ def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page
     shopper's harness error, which names the URL). A refusal's page whose text comes after its
     URL (`trickle_s`) was taken for success too: its URL matched before the text was there."""
     _SlowStore.refuse, _SlowStore.trickle_s = refuse, trickle_s
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowStore)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = browser_page
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/"
-        page.goto(url)
-        watch = StoreWatch(page, url)
-        shopper = SimpleNamespace(page=page, watch=watch, roles=Roles(page, 10_000), load_state="load",
-                                  profile=SimpleNamespace(timeout_ms=3_000), error_page=lambda: None)
-        mark = watch.mark()
-        page.click(button)
-        refused, added = PageSays.model_validate({"text": "sorry"}), PageSays.model_validate({"url": "**"})
+    refused, added = PageSays.model_validate({"text": "sorry"}), PageSays.model_validate({"url": "**"})
+    with shopping(browser_page, _SlowStore, 3_000) as (shopper, url):
+        mark = shopper.watch.mark()
+        browser_page.click(button)
         said = wait_for_outcome(shopper, [("refused", refused), ("added", added)], mark)
         assert said == outcome
         if said is None:
@@ -167,6 +165,3 @@ def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page
             message = str(no_outcome(shopper, "product.added", "adding", ("added", added), refused))
             assert message.startswith(f"profile.yaml: product.added: after adding, {url} shows neither added "
                                       "(url **) nor refused (text /sorry/); the page never left"), message
-    finally:
-        server.shutdown()
-        server.server_close()
