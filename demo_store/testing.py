@@ -81,11 +81,16 @@ class StoreHandle:
 
 @contextmanager
 def running_store(config: StoreConfig | dict[str, Any] | str | Path | None = None) -> Iterator[StoreHandle]:
-    """Serve a demo store on 127.0.0.1 on a free port for the `with` block, then stop it."""
+    """Serve a demo store on 127.0.0.1 on a free port for the `with` block, then stop it. A
+    config with no `ground_truth` gets a temporary log, removed with the store (read it with
+    `StoreHandle.ground_truth()` before the block ends): every run left one in /tmp."""
+    import shutil
+
     from demo_store.app import build_shop
     from demo_store.server import ServerThread, config_from
 
-    shop = build_shop(config_from(config))
+    settings = config_from(config)
+    shop = build_shop(settings)
     server = ServerThread(shop)
     server.start()
     try:
@@ -93,6 +98,8 @@ def running_store(config: StoreConfig | dict[str, Any] | str | Path | None = Non
         yield StoreHandle(server.url, shop.config.admin_token, shop.truth.path, shop)
     finally:
         server.stop()
+        if settings.ground_truth is None:
+            shutil.rmtree(shop.truth.path.parent, ignore_errors=True)
 
 
 # --- a plain-HTTP shopper: reads pages by their data-testid hooks (see PAGES.md) ------------

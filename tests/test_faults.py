@@ -385,3 +385,19 @@ def test_a_dict_config_with_a_bad_field_is_bad_input() -> None:
     with pytest.raises(BadInput, match=r"^store config: clock\.speed: "):
         with running_store({"clock": {"speed": "fast"}}):
             pass
+
+
+def test_a_store_given_no_ground_truth_file_takes_its_temporary_log_with_it(tmp_path) -> None:
+    """Every store started without `ground_truth` (each `keepword shop` of a demo-store profile,
+    most tests) left a demo-store-* folder in /tmp for good. Now it goes with the store; a log
+    the config names stays."""
+    faults = {"price_drift": {"rate": 1.0, "seed": 1, "step": "product", "amount": "1.00"}}
+    with running_store({"faults": faults}) as store:
+        HttpShopper(store.url).get(f"/product/{next(iter(store.stock()))}")
+        temporary = store.ground_truth_path
+        assert temporary.exists() and store.ground_truth()
+    assert not temporary.parent.exists()
+    named = tmp_path / "truth.jsonl"
+    with running_store({"faults": faults, "ground_truth": str(named)}) as store:
+        HttpShopper(store.url).get(f"/product/{next(iter(store.stock()))}")
+    assert named.exists() and named.read_text(encoding="utf-8")
