@@ -114,6 +114,12 @@ def test_o_replaces_only_a_draft_unless_forced(tmp_path, capsys):
     earlier.write_text(f"# Drafted by `keepword draft` from {url}.\nname: x\n", encoding="utf-8")
     empty = tmp_path / "empty.yaml"
     empty.touch()
-    for output in (earlier, empty):
+    saved_by_notepad = tmp_path / "bom.yaml"
+    saved_by_notepad.write_text(f"\ufeff# Drafted by `keepword draft` from {url}.\n", encoding="utf-8")
+    for output in (earlier, empty, saved_by_notepad):
         assert main(["draft", url, "-o", str(output)]) == 3
         assert "refused the connection" in capsys.readouterr().err
+    # a file where the folder should be: said before the store is read, not as an internal error after
+    assert main(["draft", url, "-o", str(finished / "store.yaml")]) == 2
+    assert capsys.readouterr().err.strip() == (f"keepword: error: -o {finished / 'store.yaml'}: {finished} is a file, "
+                                               "not a folder; pick another path")

@@ -871,13 +871,14 @@ def test_simulate_replaces_only_its_own_outputs_whole(files, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["orders.csv", "table.csv"]
 
 
-def test_every_writing_command_names_a_file_in_the_way_of_its_ledger(tmp_path):
+def test_every_command_names_a_file_in_the_way_of_its_ledger(tmp_path):
     """The ledger layer says it for every command: shop and catalogue said "cannot read: Not a
-    directory", only simulate had its own check (now gone) naming the file in the way."""
+    directory", only simulate had its own check (now gone) naming the file in the way; report,
+    runs and follow-up said "no ledger here yet; run `keepword shop` first", which then failed."""
     (tmp_path / "notes.db").write_text("mine\n", encoding="utf-8")
     scenario = str(ROOT / "scenarios" / "demo.yaml")
     for args in (["shop", scenario, "--no-progress"], ["catalogue", scenario, "--no-progress"],
-                 ["simulate", SIM, "--no-progress"]):
+                 ["simulate", SIM, "--no-progress"], ["report"], ["runs"], ["follow-up", scenario]):
         done = measured([*args, "--ledger", "notes.db/x.db"], cwd=tmp_path)
         assert done.code == 2, done.stderr
         assert done.stderr.strip() == ("keepword: error: notes.db/x.db: notes.db is a file, not a folder; pick another "
@@ -949,7 +950,8 @@ def test_a_path_through_a_folder_keepword_may_not_read_is_bad_input(tmp_path: Pa
     (locked / "sub").mkdir(parents=True)
     locked.chmod(0o700)  # root's: the user below may not look inside
     as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-m", "keepword"]
-    for args, said in ((["report", "--ledger", f"{locked}/sub/l.db"], "cannot look there: Permission denied"),
+    for args, said in ((["report", "--ledger", f"{locked}/sub/l.db"],
+                        f"cannot look in {_first_closed(locked / 'sub')}: Permission denied"),
                        # the first folder on the way the user may not look in: here pytest's own
                        # (0700), or `locked` where pytest's is open to all
                        (["simulate", SIM, "--ledger", f"{locked}/sub/l.db"],
