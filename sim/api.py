@@ -198,6 +198,8 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
     p = Path(path)
     for role, other in inputs.items():
         if other is not None and _same_file(p, Path(other)):
+            if role.endswith(" file"):  # the other output: two outputs, one path
+                raise BadInput(f"{option} {p}: is also {role} of this run; give each output its own path")
             raise BadInput(f"{option} {p}: is {role} of this run; keepword leaves it as it is: "
                            "pick another path for the output")
     try:

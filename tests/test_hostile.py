@@ -375,7 +375,7 @@ CASES = {
            ("csv-is-ledger", "--csv {ledger}", r"--csv \S+ledger\.db: is the ledger of this run; .*pick another path", ()),
            ("orders-out-is-log", "--replay {f}/orders.csv --orders-out {f}/./orders.csv",
             r"--orders-out \S+orders\.csv: is the --replay log of this run", ("orders.csv",)),
-           ("csv-is-orders-out", "--orders-out {f}/out.csv --csv {f}/out.csv", r"--csv \S+out\.csv: is the --orders-out file", ()),
+           ("csv-is-orders-out", "--orders-out {f}/out.csv --csv {f}/out.csv", r"--csv \S+out\.csv: is also the --orders-out file of this run; give each output its own path", ()),
            ("csv-foreign", "--csv {f}/sheet.csv",
             r"--csv \S+sheet\.csv: the file exists and is not one keepword wrote for --csv .*pick another path", ("sheet.csv",)),
            ("orders-out-foreign", "--orders-out {f}/notes.db",

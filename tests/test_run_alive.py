@@ -164,7 +164,7 @@ def test_a_live_pid_that_started_at_another_time_is_not_the_run_s_process(tmp_pa
             f"run 1 (shop) is still going (process {other.pid} on this machine): what it has recorded so far is "
             "counted; report again when it ends"]
         assert [r["message"] for r in observed["unfinished_runs"]] == [
-            f"run 2 (shop) killed before it ended (process {other.pid} is gone)"]
+            f"run 2 (shop) killed before it ended (process {other.pid} is gone; that number is another process now)"]
         assert observed["harness_errors"] == 1
     finally:
         other.kill()
@@ -176,19 +176,24 @@ def test_a_run_on_another_machine_cannot_be_told_and_names_its_host(tmp_path):
     _write_runs(path,
                 (os.getpid(), _start_ticks(os.getpid()), "5b1f0c9e-0000-4000-8000-000000000000", "ci-runner-7"),
                 (os.getpid(), _start_ticks(os.getpid()), _boot_id(), "another-container"),
-                (4242, None, None, "a-mac"))  # where there is no /proc, only the PID and host are kept
+                (4242, None, None, "a-mac"),  # where there is no /proc, only the PID and host are kept
+                (4243, 1, "5b1f0c9e-0000-4000-8000-000000000000", socket.gethostname()))  # before a restart
     runs = keepword("runs", "--ledger", path, cwd=tmp_path)
     assert runs.returncode == 0, runs.stderr
     assert [(row[4], row[-1]) for row in _runs_rows(runs.stdout)] == [
         ("incomplete", "never ended (killed, or still going on host ci-runner-7)"),
         ("incomplete", "never ended (killed, or still going on host another-container)"),
-        ("incomplete", "never ended (killed, or still going on host a-mac)")]
+        ("incomplete", "never ended (killed, or still going on host a-mac)"),
+        ("incomplete", "never ended (cut off when this machine restarted, unless another machine named "
+                       f"{socket.gethostname()} runs it)")]
     report, summary, _, _ = _report(path, tmp_path / "r")
     assert report.returncode == 3, report.stderr
     assert [u["message"] for u in summary["observed"]["unfinished_runs"]] == [
         "run 1 (shop) never ended (killed, or still going on host ci-runner-7)",
         "run 2 (shop) never ended (killed, or still going on host another-container)",
-        "run 3 (shop) never ended (killed, or still going on host a-mac)"]
+        "run 3 (shop) never ended (killed, or still going on host a-mac)",
+        f"run 4 (shop) never ended (cut off when this machine restarted, unless another machine named "
+        f"{socket.gethostname()} runs it)"]
     assert summary["observed"]["running_runs"] == []
 
 

@@ -33,8 +33,10 @@ Exit codes (every command):
 Where a command differs:
   report               exits 3 for a run it covers that keepword could not
                        complete (failed, interrupted, incomplete), unless
-                       something is broken (1); a run still going is not one
-  report --fail-under  exits 1 only when a gate is missed (or a store error)
+                       the store is at fault (1); a run still going is not
+                       one
+  report --fail-under  exits 1 only when a gate is missed (or a store error);
+                       harness errors alone then exit 0
   simulate             exits 0 whenever the model ran (predictions are not
                        findings)
   demo                 exits 1 when keepword missed a fault the demo store

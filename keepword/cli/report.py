@@ -44,9 +44,10 @@ def report_command(
     """Write the promise-keeping scorecard for the ledger's runs and print where it is.
 
     Exit codes, over the runs reported on: 0 every promise kept; 1 a promise broken or a store
-    error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only,
-    or a run keepword could not complete (failed, interrupted, incomplete). A run still going
-    (its process alive on this machine) is counted so far and is no harness error.
+    error (with --fail-under: a gate missed, or a store error); 2 bad input; 3 harness errors only
+    (without --fail-under), or a run keepword could not complete (failed, interrupted,
+    incomplete), gates or not, unless 1 applies. A run still going (its process alive on this
+    machine) is counted so far and is no harness error.
     """
     from keepword.ledger import open_ledger
     from reports import build, parse_fail_under

@@ -113,6 +113,13 @@ def why_unended(run: Run) -> str:
     if run.alive is False and pid is not None:
         if owner == this_process():  # it gave up on the run and lives on (leave_unended)
             return f"never ended (process {pid}, this one, could not record its end)"
-        return f"killed before it ended (process {pid} is gone)"
+        try:
+            seen = _stat(pid)
+        except (OSError, ValueError, IndexError):
+            seen = None
+        reused = seen is not None and seen[0] not in ("Z", "X")  # a zombie is the killed owner itself
+        return f"killed before it ended (process {pid} is gone{'; that number is another process now' if reused else ''})"
     host = owner.host if owner is not None else None
+    if owner is not None and host is not None and host == _host() and owner.boot_id not in (None, _boot_id()):
+        return f"never ended (cut off when this machine restarted, unless another machine named {host} runs it)"
     return f"never ended (killed, or still going{f' on host {host}' if host else ''})"
