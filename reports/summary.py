@@ -71,7 +71,8 @@ def _run_dict(run: Run) -> dict[str, Any]:
         "kind": run.kind,
         "scenario": run.scenario,
         "status": run.status,
-        "reason": run.reason,
+        # why it was cut off; for a run with no end, what can be told of it ("still going (...)")
+        "reason": run.reason or (why_unended(run) if run.outcome is None else None),
         "started_at": _iso(run.started_at),
         "ended_at": _iso(run.ended_at),
         # which Chromium the run's shoppers judged in ("remote" for --browser-ws; None for runs

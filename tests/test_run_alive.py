@@ -108,7 +108,9 @@ def test_a_run_whose_process_lives_is_going_and_once_killed_is_a_harness_error(t
         assert observed["unfinished_runs"] == []
         assert observed["running_runs"] == [{"run": run, "kind": "shop", "status": "running", "process": pid,
                                              "host": socket.gethostname(), "message": going}]
-        assert [r["status"] for r in summary["runs"]] == ["running"] and summary["exit_code"] == 0
+        assert [(r["status"], r["reason"]) for r in summary["runs"]] == [
+            ("running", f"still going (process {pid} on this machine)")]  # also the report's runs table
+        assert summary["exit_code"] == 0
         (case,) = [c for c in junit.iter("testcase") if c.get("name") == f"run {run}"]
         assert [(e.tag, e.get("type"), e.get("message")) for e in case] == [("skipped", "run_running", going)]
         assert junit.get("errors") == "0" and junit.get("failures") == "0"
@@ -130,6 +132,7 @@ def test_a_run_whose_process_lives_is_going_and_once_killed_is_a_harness_error(t
             f"not completed: {killed}; keepword could not check everything it set out to"]
         observed = summary["observed"]
         assert observed["harness_errors"] == 1 and observed["running_runs"] == []
+        assert [r["reason"] for r in summary["runs"]] == [f"killed before it ended (process {pid} is gone)"]
         assert observed["unfinished_runs"] == [{"run": run, "kind": "shop", "status": "incomplete", "reason": None,
                                                 "message": killed}]
         (case,) = [c for c in junit.iter("testcase") if c.get("name") == f"run {run}"]
