@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from journeys.shopper import Shopper
     from journeys.watch import Mark
 
-__all__ = ["choose", "fill_value", "find_of", "interstitials", "run_actions", "wait_for_outcome"]
+__all__ = ["choose", "fill_value", "find_of", "interstitials", "no_outcome", "outcomes_held", "run_actions",
+           "wait_for_outcome"]
 
 _FILL = """(pairs) => {
   const missing = [];
@@ -196,17 +197,36 @@ _REFUSAL_GRACE_S = 3.0
 """How long a page may take, after a 5xx answer, to show that it was a refusal."""
 
 
+def outcomes_held(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]]) -> frozenset[str]:
+    """The outcomes the page shows already, before the action (give them to `wait_for_outcome`):
+    what held before an action says nothing about it."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    from journeys.watch import page_says
+
+    held = set()
+    for name, says in outcomes:
+        try:
+            if says is not None and page_says(shopper.page, says, present=shopper.roles.present):
+                held.add(name)
+        except PlaywrightError:
+            pass
+    return frozenset(held)
+
+
 def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None]], mark: Mark,
+                     held: frozenset[str] = frozenset(),
                      success: tuple[str, ...] = ("added", "placed")) -> str | None:
     """After an action, wait until the page shows one of the outcomes (looked at in the order
     given, so a refusal shown on the same URL is not taken for success), or the store fails
     (HTTP 5xx since `mark`: "store_failed"), or the profile's timeout passes (None).
 
-    An outcome that is a URL alone counts only once the page has gone somewhere since `mark`,
-    and a page the action led to is looked at once it has loaded: the URL the action began on
-    says nothing about what it did, and a new page's URL is known before its text.
-    (`added: {url: '**'}` matched the product page, then the refusal's page before its text had
-    come, and refused adds were judged kept.)"""
+    An outcome that already held before the action (`held`, from `outcomes_held`), or is a URL
+    alone, counts only once the page has gone somewhere since `mark`, and a page the action led
+    to is looked at once it has loaded: what the page showed before the action says nothing
+    about it, and a new page's URL is known before its text. (`added: {url: '**'}` matched the
+    product page, then the refusal's page before its text had come, and refused adds were
+    judged kept; a success message still showing from an earlier add would have done the same.)"""
     from playwright.sync_api import Error as PlaywrightError
 
     from journeys.watch import page_says
@@ -231,7 +251,7 @@ def wait_for_outcome(shopper: Shopper, outcomes: list[tuple[str, PageSays | None
             except PlaywrightError:
                 pass  # navigating again, or slow to load: looked at below, and in the next poll
         for name, says in outcomes:
-            if says is None or (_url_alone(says) and not shopper.watch.navigated_since(mark)):
+            if says is None or ((name in held or _url_alone(says)) and not shopper.watch.navigated_since(mark)):
                 continue
             try:
                 if page_says(page, says, present=shopper.roles.present):
@@ -264,7 +284,7 @@ def _url_alone(says: PageSays) -> bool:
 
 
 def no_outcome(shopper: Shopper, role: str, doing: str, wanted: tuple[str, PageSays],
-               refused: PageSays | None) -> HarnessError:
+               refused: PageSays | None, held: frozenset[str] = frozenset()) -> HarnessError:
     """The page after `doing` shows neither the outcome `role` names nor a refusal: keepword
     cannot tell what happened (a harness error naming both, and the profile's key to look at)."""
     section = role.split(".")[0]
@@ -273,6 +293,10 @@ def no_outcome(shopper: Shopper, role: str, doing: str, wanted: tuple[str, PageS
     if _url_alone(says) and says.url is not None and url_matches(shopper.page.url, says.url):
         stayed = (f"; the page never left the URL it was on, which says nothing about {doing}: "
                   f"give {role} an element or text the page shows")
+    elif held:
+        keys = " and ".join(f"{section}.{key}" for key in sorted(held))
+        stayed = (f"; the page never moved, and what {keys} looks for showed already before {doing}, which says "
+                  f"nothing about it: give {'it' if len(held) == 1 else 'them'} something that shows only after")
     return HarnessError(f"{shopper.profile_name}: {role}: after {doing}, {shopper.page.url} shows neither "
                         f"{name} ({says.describe()}) nor refused "
                         f"({refused.describe() if refused else f'no {section}.refused in the profile'}){stayed}",

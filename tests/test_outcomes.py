@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from journeys.actions import no_outcome, wait_for_outcome
+from journeys.actions import no_outcome, outcomes_held, wait_for_outcome
 from journeys.roles import Roles
 from journeys.watch import StoreWatch
 from keepword.locators import PageSays
@@ -165,3 +165,58 @@ def test_a_url_alone_is_a_success_only_once_the_page_has_gone_there(browser_page
             message = str(no_outcome(shopper, "product.added", "adding", ("added", added), refused))
             assert message.startswith(f"profile.yaml: product.added: after adding, {url} shows neither added "
                                       "(url **) nor refused (text /sorry/); the page never left"), message
+
+
+HELD = """<!doctype html><title>Product</title><p class=alert>Added to basket: a mug</p>
+<button id=add onclick="fetch('/api/add', {method: 'POST'}).then(r => r.ok ||
+  document.body.insertAdjacentHTML('beforeend', '<p>Sorry, it is no longer in stock.</p>'))">Add</button>
+"""
+
+
+class _HeldStore(BaseHTTPRequestHandler):
+    """A product page still showing the success message of an earlier add; adding this one is
+    answered by AJAX after `answer_s` (409: refused, said on the page; 200: added, the page
+    says nothing new)."""
+
+    answer_s = 1.0
+    status = 409
+
+    def do_GET(self) -> None:
+        body = HELD.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        time.sleep(self.answer_s)
+        self.send_response(self.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("status, outcome", [(409, "refused"), (200, None)])
+def test_an_outcome_the_page_showed_before_the_action_says_nothing_about_it(browser_page, status, outcome):
+    """A success message still on the page from an earlier add was taken for this add's success
+    the moment the button was clicked, and the refusal said a second later was never read. What
+    held before counts only once the page has moved; an add the page says nothing new about is
+    no outcome (the shopper's harness error, which says why)."""
+    _HeldStore.status = status
+    refused, added = PageSays.model_validate({"text": "sorry"}), PageSays.model_validate({"find": ".alert"})
+    outcomes = [("refused", refused), ("added", added)]
+    with shopping(browser_page, _HeldStore, 3_000) as (shopper, _):
+        mark = shopper.watch.mark()
+        held = outcomes_held(shopper, outcomes)
+        assert held == {"added"}
+        browser_page.click("#add")
+        said = wait_for_outcome(shopper, outcomes, mark, held)
+        assert said == outcome
+        if said is None:
+            shopper.profile_name = "profile.yaml"
+            message = str(no_outcome(shopper, "product.added", "adding", ("added", added), refused, held))
+            assert message.endswith("; the page never moved, and what product.added looks for showed already before "
+                                    "adding, which says nothing about it: give it something that shows only after"), message

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from journeys.actions import no_outcome, wait_for_outcome
+from journeys.actions import no_outcome, outcomes_held, wait_for_outcome
 from journeys.memory import ORDER
 from journeys.pages.lines import money, read_lines
 from journeys.reading import IN_STOCK, OUT_OF_STOCK, read_date
@@ -68,11 +68,12 @@ def place_order(shopper: Shopper) -> str:
         shopper.guard.refuse_unless_allowed(shopper.page.url)
         memory.placed_at = shopper.step_at  # the order's e-mail is one received after this
         mark = shopper.watch.mark()
+        outcomes = [("failed", spec.failed), ("refused", spec.refused), ("placed", spec.placed)]
+        held = outcomes_held(shopper, outcomes)
         takes = shopper.taking(memory.quantities)
         try:
             shopper.roles.locate(spec.place).first.click()
-            outcome = wait_for_outcome(shopper, [("failed", spec.failed), ("refused", spec.refused),
-                                                 ("placed", spec.placed)], mark)
+            outcome = wait_for_outcome(shopper, outcomes, mark, held)
         finally:
             for take in takes:
                 shopper.target.takes.end(take)
@@ -101,4 +102,4 @@ def place_order(shopper: Shopper) -> str:
             raise StoreFailed("the store said the order could not be placed")
         if outcome == "store_failed":
             shopper.raise_store_failure(mark, "placing the order")
-        raise no_outcome(shopper, "preview.placed", "placing", ("placed", spec.placed), spec.refused)
+        raise no_outcome(shopper, "preview.placed", "placing", ("placed", spec.placed), spec.refused, held)

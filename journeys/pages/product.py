@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from journeys.actions import no_outcome, run_actions, wait_for_outcome
+from journeys.actions import no_outcome, outcomes_held, run_actions, wait_for_outcome
 from journeys.memory import Card
 from journeys.notebook import Reading
 from journeys.reading import IN_STOCK, OUT_OF_STOCK, read_availability, read_jsonld, read_money
@@ -113,10 +113,12 @@ def add_to_basket(shopper: Shopper, quantity: int | None = None) -> int:
         else:
             wanted = 1
         mark = shopper.watch.mark()
+        outcomes = [("refused", product.refused), ("added", product.added)]
+        held = outcomes_held(shopper, outcomes)
         takes = shopper.taking({key: memory.quantities.get(key, 0) + wanted})
         try:
             roles.locate(product.add, scope).first.click()
-            outcome = wait_for_outcome(shopper, [("refused", product.refused), ("added", product.added)], mark)
+            outcome = wait_for_outcome(shopper, outcomes, mark, held)
         finally:
             for take in takes:
                 shopper.target.takes.end(take)
@@ -132,4 +134,4 @@ def add_to_basket(shopper: Shopper, quantity: int | None = None) -> int:
             raise Stopped(f"the store refused to add {key}")
         if outcome == "store_failed":
             shopper.raise_store_failure(mark, "adding to the basket")
-        raise no_outcome(shopper, "product.added", "adding", ("added", product.added), product.refused)
+        raise no_outcome(shopper, "product.added", "adding", ("added", product.added), product.refused, held)
