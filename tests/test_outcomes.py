@@ -34,24 +34,29 @@ PAGE = """<!doctype html><title>Preview</title>
 """
 
 
-class _Store(BaseHTTPRequestHandler):
-    delay_ms = 0
+class _Quiet(BaseHTTPRequestHandler):
+    """A handler that answers in one call and logs nothing."""
 
-    def do_GET(self) -> None:
-        body = PAGE.replace("DELAY", str(self.delay_ms)).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
+    def _send(self, status: int, body: str = "", **headers: str) -> None:
+        data = body.encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/html", "Content-Length": str(len(data)), **headers}.items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        self.send_response(500)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.wfile.write(data)
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+class _Store(_Quiet):
+    delay_ms = 0
+
+    def do_GET(self) -> None:
+        self._send(200, PAGE.replace("DELAY", str(self.delay_ms)))
+
+    def do_POST(self) -> None:
+        self._send(500)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +105,7 @@ PRODUCT = """<!doctype html><title>Product</title>
 """
 
 
-class _SlowStore(BaseHTTPRequestHandler):
+class _SlowStore(_Quiet):
     """A product page whose add form is answered after `answer_s`: a refusal on a page of its
     own (HTTP 409, as the demo store's), or a redirect to the basket. The button sends the form
     a moment after the click (as a page that checks its form first does), so Playwright's click
@@ -109,14 +114,6 @@ class _SlowStore(BaseHTTPRequestHandler):
     answer_s = 1.0
     refuse = True
     trickle_s = 0.0  # the refusal's page: its head at once, its text this much later
-
-    def _send(self, status: int, body: str, **headers: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "text/html", "Content-Length": str(len(data)), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:
         self._send(200, PRODUCT if self.path == "/" else "<title>Basket</title><p>Your basket")
@@ -139,9 +136,6 @@ class _SlowStore(BaseHTTPRequestHandler):
             self._send(409, "<title>Sorry</title><p>Sorry, it is no longer in stock.")
         else:
             self._send(303, "", Location="/basket")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.mark.parametrize("button, refuse, trickle_s, outcome", [
@@ -173,7 +167,7 @@ HELD = """<!doctype html><title>Product</title><p class=alert>Added to basket: a
 """
 
 
-class _HeldStore(BaseHTTPRequestHandler):
+class _HeldStore(_Quiet):
     """A product page still showing the success message of an earlier add; adding this one is
     answered by AJAX after `answer_s` (409: refused, said on the page; 200: added, the page
     says nothing new)."""
@@ -182,21 +176,11 @@ class _HeldStore(BaseHTTPRequestHandler):
     status = 409
 
     def do_GET(self) -> None:
-        body = HELD.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send(200, HELD)
 
     def do_POST(self) -> None:
         time.sleep(self.answer_s)
-        self.send_response(self.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self._send(self.status)
 
 
 @pytest.mark.parametrize("status, outcome", [(409, "refused"), (200, None)])
