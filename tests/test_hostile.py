@@ -313,6 +313,16 @@ class Case:
 
 
 SIM = str(ROOT / "scenarios" / "baseline.yaml")
+
+
+def _simulate_cases(prefix: str, rows: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> dict[str, Case]:
+    """`simulate` of the baseline with hostile `options`, refused as bad input: (name, options,
+    line, untouched) per case."""
+    return {f"{prefix}{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
+                                    untouched=untouched)
+            for name, options, line, untouched in rows}
+
+
 CASES = {
     # YAML bounded in time and memory
     "bomb-check": Case("check {f}/bomb.yaml", 2, r"bomb\.yaml:6: f: holds 597,871 values once its aliases"),
@@ -346,9 +356,7 @@ CASES = {
            ("popularity.yaml", r"\.stock\.popularity", "Input should be less than or equal to 10", "popularity"),
            ("pick-inf.yaml", r"\.warehouse\.pick_pack_min", r"expected a number up to 1e\+09, got inf", "pick_pack_min"))},
     # simulate's options: bounded, and said in one line before the ledger is opened
-    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
-                                untouched=untouched)
-       for name, options, line, untouched in (
+    **_simulate_cases("simulate-", (
            ("sweep-huge", "--sweep packers=100000000", r"--sweep packers=100000000: Input should be less than or equal to 10000", ()),
            ("sweep-1e400", "--sweep packers=1e400", r"--sweep packers=1e400: Input should be a valid integer", ()),
            ("sweep-inf", "--sweep conversion=inf", r"--sweep conversion=inf: Input should be less than or equal to 1", ()),
@@ -367,11 +375,9 @@ CASES = {
             r"--sweep calendar\.days: with --replay the log's own days are the calendar", ()),
            ("ledger-under-a-file", "--ledger {f}/notes.db/x.db", r"\S+notes\.db/x\.db: \S+notes\.db is a file, not a folder; pick another --ledger path",
             ("notes.db",)),
-       )},
+       )),
     # --csv and --orders-out replace only keepword's own outputs, never an input of the run
-    **{f"simulate-out-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
-                                untouched=untouched)
-       for name, options, line, untouched in (
+    **_simulate_cases("simulate-out-", (
            ("csv-is-ledger", "--csv {ledger}", r"--csv \S+ledger\.db: is the ledger of this run; .*pick another path", ()),
            ("orders-out-is-log", "--replay {f}/orders.csv --orders-out {f}/./orders.csv",
             r"--orders-out \S+orders\.csv: is the --replay log of this run", ("orders.csv",)),
@@ -380,14 +386,12 @@ CASES = {
             r"--csv \S+sheet\.csv: the file exists and is not one keepword wrote for --csv .*pick another path", ("sheet.csv",)),
            ("orders-out-foreign", "--orders-out {f}/notes.db",
             r"--orders-out \S+notes\.db: the file exists and is not one keepword wrote", ("notes.db",)),
-       )},
+       )),
     "simulate-out-orders-out-is-scenario": Case(
         "simulate {f}/scen.yaml --no-progress --ledger {ledger} --orders-out {f}/./scen.yaml", 2,
         r"--orders-out \S+scen\.yaml: is the scenario of this run; keepword leaves it as it is", untouched=("scen.yaml",)),
     # --replay logs: bounded, and said in one line before the ledger is opened
-    **{f"simulate-{name}": Case(f"simulate {SIM} --no-progress --ledger {{ledger}} {options}", 2, line,
-                                untouched=untouched)
-       for name, options, line, untouched in (
+    **_simulate_cases("simulate-", (
            ("replay-latin1", "--replay {f}/latin1.csv", r"latin1\.csv:3: not UTF-8 text; save the log as UTF-8", ()),
            ("replay-utf16", "--replay {f}/utf16.csv", r"utf16\.csv:1: not UTF-8 text", ()),
            ("replay-binary", "--replay {f}/binary.csv", r"binary\.csv:3: not UTF-8 text", ()),
@@ -398,7 +402,7 @@ CASES = {
            ("replay-promise-far", "--replay {f}/promise-far.csv", r"promise-far\.csv:2: promised_date: 9999-12-31 is over 366 days", ()),
            ("replay-long-log", "--replay {f}/long-log.csv", r"long-log\.csv: 600,001 lines, over keepword's limit of 500,000 orders", ()),
            ("replay-fifo", "--replay {f}/fifo.csv", r"fifo\.csv: not a regular file; --replay needs the path of a CSV file", ()),
-       )},
+       )),
     # a busy ledger
     "locked-ledger": Case(f"simulate {SIM} --replications 1 --processes 1 --no-progress --ledger {{ledger}}", 3,
                           r"the ledger .*ledger\.db is locked by another process; waited 0\.5 s \(KEEPWORD_LEDGER_WAIT\)",
