@@ -70,13 +70,12 @@ DEFAULT_LEDGER_PATH = Path(DEFAULT_LEDGER)
 def existing_ledger(ledger: Path, first: str = "`keepword shop`, `keepword simulate` or `keepword demo`") -> Path:
     """The ledger a reading command was given, or bad input naming what writes one."""
     from keepword.errors import BadInput
-    from keepword.loading import deepest_folder
+    from keepword.ledger.files import folder_in_the_way
 
+    if (problem := folder_in_the_way(ledger)) is not None:  # "run shop first" would not help there
+        raise problem
     try:
-        deepest_folder(ledger.parent)  # a file where a folder should be: "run shop first" would not help
         there = ledger.exists()
-    except ValueError as exc:
-        raise BadInput(f"{ledger}: {exc}; pick another --ledger path (or KEEPWORD_LEDGER)") from None
     except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
         raise BadInput(f"{ledger}: cannot look there: {exc.strerror or exc}; pick another --ledger path") from None
     if not there:

@@ -121,10 +121,11 @@ def _rotate(ledger_path: Path) -> None:
     either name that is not a keepword ledger is refused (BadInput) and left alone."""
     from keepword.ledger.files import ledger_file_state
 
-    if ledger_file_state(ledger_path) == "missing":
+    instead = "give demo another --out folder"  # demo has no --ledger
+    if ledger_file_state(ledger_path, instead) == "missing":
         return
     previous = ledger_path.with_name("ledger.previous.db")
-    ledger_file_state(previous)
+    ledger_file_state(previous, instead)
     for suffix in ("", "-wal", "-shm"):
         old = Path(f"{previous}{suffix}")
         if old.exists():
@@ -173,11 +174,7 @@ def run_demo(
         if not needed.exists():
             raise BadInput(f"{needed}: missing; `keepword demo` runs from a keepword checkout")
 
-    try:
-        _rotate(out / "ledger.db")
-    except BadInput as exc:  # its advice names --ledger, which demo does not have
-        said = str(exc).split("; keepword leaves it as it is")[0]
-        raise BadInput(f"{said}; keepword leaves it as it is: give demo another --out folder") from None
+    _rotate(out / "ledger.db")
     work = out / "work" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     run_ids: list[int] = []
     with open_ledger(out / "ledger.db") as ledger:

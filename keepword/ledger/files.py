@@ -23,27 +23,29 @@ from pathlib import Path
 
 from keepword.errors import BadInput
 
-__all__ = ["APPLICATION_ID", "LEDGER_TABLES", "create_ledger_file", "damaged", "ledger_file_state"]
+__all__ = ["APPLICATION_ID", "LEDGER_TABLES", "create_ledger_file", "damaged", "folder_in_the_way", "ledger_file_state"]
 
 APPLICATION_ID = 0x6B707764  # "kpwd"
 LEDGER_TABLES = frozenset({"runs", "run_ends", "claims", "verdicts", "journeys", "evidence"})
 _MAGIC = b"SQLite format 3\x00"
-_LEAVE = "keepword leaves it as it is: pick another --ledger path (or KEEPWORD_LEDGER)"
+_ANOTHER = "pick another --ledger path (or KEEPWORD_LEDGER)"
 
 
-def ledger_file_state(path: Path) -> str:
+def ledger_file_state(path: Path, instead: str = _ANOTHER) -> str:
     """"missing", "ours" (marked) or "unmarked" (a keepword ledger from before the mark);
-    raises BadInput with one line for anything else, having changed nothing."""
+    raises BadInput with one line for anything else, having changed nothing. `instead` is what
+    the line tells the user to do (a command with no --ledger says its own option)."""
+    leave = f"keepword leaves it as it is: {instead}"
     try:
         info = path.stat()
     except FileNotFoundError:
         return "missing"
     except OSError as exc:
-        raise _on_the_way(path) or BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise folder_in_the_way(path) or BadInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise BadInput(f"{path}: not a file, so not a keepword ledger; {_LEAVE}")
+        raise BadInput(f"{path}: not a file, so not a keepword ledger; {leave}")
     if info.st_size == 0:
-        raise BadInput(f"{path}: an empty file, not a keepword ledger; {_LEAVE}")
+        raise BadInput(f"{path}: an empty file, not a keepword ledger; {leave}")
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -55,22 +57,23 @@ def ledger_file_state(path: Path) -> str:
             return "ours"
         if application_id != 0:
             raise BadInput(f"{path}: an SQLite database of another application (application_id "
-                           f"{application_id:#010x}), not a keepword ledger; {_LEAVE}")
+                           f"{application_id:#010x}), not a keepword ledger; {leave}")
         user_version = int.from_bytes(header[60:64], "big", signed=True)
         if user_version >= 1 and _has_ledger_tables(path):
             return "unmarked"
-        raise BadInput(f"{path}: an SQLite database without keepword's tables, not a keepword ledger; {_LEAVE}")
-    raise BadInput(f"{path}: not an SQLite database, so not a keepword ledger; {_LEAVE}")
+        raise BadInput(f"{path}: an SQLite database without keepword's tables, not a keepword ledger; {leave}")
+    raise BadInput(f"{path}: not an SQLite database, so not a keepword ledger; {leave}")
 
 
-def _on_the_way(path: Path) -> BadInput | None:
-    """What stands between keepword and `path`'s folder, in one line (`deepest_folder`), if anything."""
+def folder_in_the_way(path: Path) -> BadInput | None:
+    """What stands between keepword and the ledger `path`'s folder, in one line (`deepest_folder`),
+    if anything: a file where a folder should be, a folder it may not look in."""
     from keepword.loading import deepest_folder
 
     try:
         deepest_folder(path.parent)
     except ValueError as exc:
-        return BadInput(f"{path}: {exc}; pick another --ledger path (or KEEPWORD_LEDGER)")
+        return BadInput(f"{path}: {exc}; {_ANOTHER}")
     return None
 
 
@@ -95,7 +98,7 @@ def _has_ledger_tables(path: Path) -> bool:
 def create_ledger_file(path: Path, schema: list[str]) -> None:
     """Make a new, marked ledger at `path` with every migration in `schema` applied; if another
     process made one there first, theirs is kept (and is ours too)."""
-    if (problem := _on_the_way(path)) is not None:
+    if (problem := folder_in_the_way(path)) is not None:
         raise problem
     try:
         _create(path, schema)
