@@ -19,7 +19,7 @@ import importlib
 import os
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -34,12 +34,15 @@ __all__ = [
     "MAX_VALUES",
     "Document",
     "LocaleName",
+    "deepest_folder",
     "first_bad_utf8_line",
+    "first_line",
     "import_object",
     "known_locale",
     "load_document",
     "load_model",
     "regular_file",
+    "replaceable",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -200,6 +203,16 @@ def first_line(p: Path) -> str:
         return head.decode("utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def replaceable(p: Path, ours: Callable[[str], bool]) -> bool:
+    """Whether keepword may write over `p`: nothing is there, an empty file (`mktemp`), or a file
+    whose first line `ours` knows as the header keepword writes there. Never a user's file."""
+    if not (p.exists() or p.is_symlink()):
+        return True
+    if p.is_file() and p.stat().st_size == 0:
+        return True
+    return ours(first_line(p))
 
 
 def deepest_folder(path: Path) -> Path:

@@ -18,7 +18,7 @@ from typing import Any
 
 from keepword.errors import BadInput
 from keepword.ledger import Ledger
-from keepword.loading import deepest_folder, first_line
+from keepword.loading import deepest_folder, replaceable
 from keepword.records import Figure
 from sim.config import SimConfig
 from sim.model import ORDER_COLUMNS
@@ -203,17 +203,15 @@ def _writable(option: str, path: str | Path | None, keepwords: Callable[[str], b
             raise BadInput(f"{option} {p}: is {role} of this run; keepword leaves it as it is: "
                            "pick another path for the output")
     try:
-        is_dir, exists = p.is_dir(), p.exists() or p.is_symlink()
+        is_dir = p.is_dir()
+        ours = is_dir or replaceable(p, keepwords)  # an --orders-out of no orders by an older keepword is empty
     except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
         raise BadInput(f"{option} {p}: cannot look there: {exc.strerror or exc}; pick another path") from None
     if is_dir:
         raise BadInput(f"{option} {p}: is a folder; give a file name such as {p / 'results.csv'}")
-    if exists and p.is_file() and p.stat().st_size == 0:
-        pass  # an empty file (`mktemp`, or an --orders-out of no orders by an older keepword) holds nothing to lose
-    elif exists:
-        if not keepwords(first_line(p)):
-            raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
-                           "line is not keepword's header); keepword leaves it as it is: pick another path")
+    if not ours:
+        raise BadInput(f"{option} {p}: the file exists and is not one keepword wrote for {option} (its first "
+                       "line is not keepword's header); keepword leaves it as it is: pick another path")
     # Checked, not made: a later check may still refuse the run, and a refused run leaves no
     # folder behind. The folder is made when the output is written (`atomic_csv`).
     try:

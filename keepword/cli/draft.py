@@ -61,21 +61,21 @@ def _check_output(output: Path, force: bool) -> None:
     """An -o keepword may write: not a folder, and not a file of someone else's (unless --force)."""
     from journeys.tooling.draft import DRAFT_HEADER
     from keepword.errors import BadInput
-    from keepword.loading import deepest_folder, first_line
+    from keepword.loading import deepest_folder, replaceable
 
     try:
         deepest_folder(output.parent)
     except ValueError as exc:  # a file where a folder should be: said now, not after the browsing
         raise BadInput(f"-o {output}: {exc}; pick another path") from None
     try:
-        is_dir, exists = output.is_dir(), output.exists() or output.is_symlink()
-        empty = exists and output.is_file() and output.stat().st_size == 0
+        is_dir = output.is_dir()
+        # a BOM is what some editors put before the first line of a file they saved
+        ours = is_dir or force or replaceable(output, lambda line: line.lstrip("\ufeff").startswith(DRAFT_HEADER))
     except OSError as exc:  # a folder on the way keepword may not read (Python 3.11 raises here)
         raise BadInput(f"-o {output}: cannot look there: {exc.strerror or exc}; pick another path") from None
     if is_dir:
         raise BadInput(f"-o {output}: a folder; give the path of the profile to write, e.g. {output / 'store.yaml'}")
-    # a BOM is what some editors put before the first line of a file they saved
-    if exists and not empty and not force and not first_line(output).lstrip("\ufeff").startswith(DRAFT_HEADER):
+    if not ours:
         raise BadInput(f"-o {output}: the file exists and is not a draft keepword wrote (its first line is not "
                        f"'{DRAFT_HEADER}'); keepword leaves it as it is: pick another path, or add --force to "
                        "replace it")
