@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from keepword.ledger import Ledger
-from keepword.ledger.owner import why_unended
+from keepword.ledger.owner import run_reason, why_unended
 from keepword.money import Money, format_money
 from keepword.records import Evidence, Run, Value, encode_value, now
 from reports.gates import GateResult
@@ -71,8 +71,7 @@ def _run_dict(run: Run) -> dict[str, Any]:
         "kind": run.kind,
         "scenario": run.scenario,
         "status": run.status,
-        # why it was cut off; for a run with no end, what can be told of it ("still going (...)")
-        "reason": run.reason or (why_unended(run) if run.outcome is None else None),
+        "reason": run_reason(run),  # as `keepword runs` shows it
         "started_at": _iso(run.started_at),
         "ended_at": _iso(run.ended_at),
         # which Chromium the run's shoppers judged in ("remote" for --browser-ws; None for runs

@@ -23,7 +23,7 @@ def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
     from rich.table import Table
 
     from keepword.ledger import open_ledger
-    from keepword.ledger.owner import why_unended
+    from keepword.ledger.owner import run_reason
 
     with open_ledger(existing_ledger(ledger), read_only=True) as book:
         counts = {t: book.counts(t) for t in ("claims", "verdicts", "harness_failures", "tallies")}
@@ -32,7 +32,7 @@ def runs_command(ledger: ExistingLedgerOption = DEFAULT_LEDGER_PATH) -> int:
         rows = [
             (str(run.id), run.kind, run.scenario or "", run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
              run.status, *(str(counts[t].get(run.id, 0)) for t in counts),
-             run.reason or ("" if run.outcome else why_unended(run)))
+             run_reason(run) or "")
             for run in book.runs()
         ]
     if not console.is_terminal:  # piped: tab-separated lines that scripts can cut, never truncated

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from keepword.records import Run, RunOwner
 
-__all__ = ["leave_unended", "left_unended", "owner_alive", "this_process", "why_unended"]
+__all__ = ["leave_unended", "left_unended", "owner_alive", "run_reason", "this_process", "why_unended"]
 
 _PROC = Path("/proc")
 
@@ -123,3 +123,9 @@ def why_unended(run: Run) -> str:
     if owner is not None and host is not None and host == _host() and owner.boot_id not in (None, _boot_id()):
         return f"never ended (cut off when this machine restarted, unless another machine named {host} runs it)"
     return f"never ended (killed, or still going{f' on host {host}' if host else ''})"
+
+
+def run_reason(run: Run) -> str | None:
+    """What a run's "reason" column shows (`keepword runs`, the report's runs table): why it was
+    cut off, or for a run with no end what can be told of it; None for a run that ended well."""
+    return run.reason or (why_unended(run) if run.outcome is None else None)
